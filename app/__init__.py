@@ -1,0 +1,116 @@
+"""Application factory: extensions, blueprints, socket handlers, CLI and error handlers."""
+import logging
+
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+from flask_talisman import Talisman
+
+from config import CONFIGS, INSTANCE_DIR
+
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "connect-src": ["'self'", "ws:", "wss:"],
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def select_locale() -> str:
+    """The user's saved choice, then the session's, then the browser's languages."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder="../static", template_folder="../templates")
+    config_class = CONFIGS[config_name]
+    app.config.update(config_class.from_environment())
+    app.config.update(overrides or {})
+    if "DATABASE_URL" in (overrides or {}):
+        from config import normalise_database_url
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(overrides["DATABASE_URL"])
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set (environment variable SECRET_KEY) outside development.")
+    _configure_database(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_repo_path("migrations")), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"] or None,
+                      cors_allowed_origins=[])
+    Talisman(app, content_security_policy=CONTENT_SECURITY_POLICY, force_https=app.config["FORCE_HTTPS"],
+             session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False))
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from app.realtime import events  # noqa: F401  (registers the socket handlers)
+    from app.cli import register_cli
+
+    register_cli(app)
+    logging.getLogger("peerdesk").setLevel(logging.INFO)
+    return app
+
+
+def _repo_path(name: str):
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / name
+
+
+def _configure_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        @event.listens_for(Engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            """WAL lets readers and the one writer work at once; foreign keys are off by default."""
+            if dbapi_connection.__class__.__module__.startswith("sqlite3"):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+    elif uri.startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10,
+                                                            "max_overflow": 20})
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.errors import bp as errors_bp
+    from app.forum import bp as forum_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(forum_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import template_helpers
+
+    template_helpers.register(app)

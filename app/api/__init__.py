@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.api import routes, tokens  # noqa: E402,F401

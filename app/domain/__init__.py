@@ -1,0 +1,1 @@
+"""Pure rules: no Flask, no database. Each module holds one rule set."""

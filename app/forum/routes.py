@@ -1,0 +1,219 @@
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.extensions import limiter
+from app.forum import bp
+from app.forum.forms import AcceptForm, AnswerForm, QuestionForm, VoteForm
+from app.markup import render_markdown
+from app.services import browsing, posting, resolution, voting
+from app.services.errors import ServiceError, TooLarge, ValidationFailed
+
+
+def limits() -> posting.Limits:
+    config = current_app.config
+    return posting.Limits(max_title=config["MAX_TITLE_CHARS"], max_body=config["MAX_BODY_CHARS"],
+                          max_tags=config["MAX_TAGS"])
+
+
+def write_limit() -> str:
+    return current_app.config["RATELIMIT_WRITE"]
+
+
+def _list_filter():
+    args = request.args
+    return browsing.validate_filter(args.get("category"), args.get("tag"), args.get("status"), args.get("sort"),
+                                    args.get("page"), default_per_page=current_app.config["THREADS_PER_PAGE"],
+                                    max_per_page=current_app.config["THREADS_PER_PAGE"])
+
+
+@bp.route("/")
+def index():
+    flt = _list_filter()
+    return render_template("forum/index.html", page=browsing.list_threads(flt), flt=flt,
+                           categories=browsing.categories())
+
+
+@bp.route("/threads")
+def threads():
+    return index()
+
+
+def _show_form_errors(form, error: ServiceError) -> None:
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+    flash(error.message, "error")
+
+
+def _category_choices(form: QuestionForm) -> None:
+    form.category.choices = [("", _("Choose a category"))] + [
+        (category.slug, category.name) for category in browsing.categories()]
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+@login_required
+@limiter.limit(write_limit, methods=["POST"])
+def ask():
+    form = QuestionForm()
+    _category_choices(form)
+    if request.method == "GET" and request.args.get("category"):
+        form.category.data = request.args["category"]
+    status = 200
+    if form.validate_on_submit():
+        draft = posting.QuestionDraft(form.title.data, form.body.data, form.category.data, form.tags.data)
+        try:
+            thread = posting.ask(current_user, draft, limits())
+        except (ValidationFailed, TooLarge) as error:
+            _show_form_errors(form, error)
+            status = error.status
+        else:
+            flash(_("Your question is posted. The community usually answers within hours."), "success")
+            return redirect(url_for("forum.thread", thread_id=thread.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("forum/ask.html", form=form, editing=None), status
+
+
+@bp.route("/threads/<int:thread_id>")
+def thread(thread_id):
+    view = browsing.load_thread(thread_id, current_user if current_user.is_authenticated else None)
+    return render_template("forum/thread.html", view=view, thread=view.thread, answer_form=AnswerForm(),
+                           vote_form=VoteForm(), accept_form=AcceptForm(),
+                           can_accept=current_user.is_authenticated
+                           and resolution.can_accept(current_user, view.thread))
+
+
+@bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_thread(thread_id):
+    thread = posting.visible_thread(thread_id)
+    if not posting.can_edit(current_user, thread.author_id):
+        abort(403)
+    form = QuestionForm(obj=None if request.method == "POST" else thread)
+    _category_choices(form)
+    if request.method == "GET":
+        form.category.data = thread.category.slug
+        form.tags.data = ", ".join(tag.name for tag in thread.tags)
+        form.body.data = thread.body_source
+    status = 200
+    if form.validate_on_submit():
+        draft = posting.QuestionDraft(form.title.data, form.body.data, form.category.data, form.tags.data)
+        try:
+            posting.edit_question(current_user, thread, draft, limits())
+        except (ValidationFailed, TooLarge) as error:
+            _show_form_errors(form, error)
+            status = error.status
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("forum.thread", thread_id=thread.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("forum/ask.html", form=form, editing=thread), status
+
+
+@bp.route("/threads/<int:thread_id>/answers", methods=["POST"])
+@login_required
+@limiter.limit(write_limit)
+def answer(thread_id):
+    thread = posting.visible_thread(thread_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            post = posting.answer(current_user, thread, form.body.data, limits())
+        except (ValidationFailed, TooLarge) as error:
+            _show_form_errors(form, error)
+            return _thread_with_answer_form(thread_id, form), error.status
+        flash(_("Thank you for helping!"), "success")
+        return redirect(url_for("forum.thread", thread_id=thread.id, _anchor=f"answer-{post.id}"))
+    return _thread_with_answer_form(thread_id, form), 400
+
+
+def _thread_with_answer_form(thread_id: int, form: AnswerForm):
+    """Re-render the thread with the rejected answer in the editor, so nothing typed is lost."""
+    view = browsing.load_thread(thread_id, current_user)
+    return render_template("forum/thread.html", view=view, thread=view.thread, answer_form=form,
+                           vote_form=VoteForm(), accept_form=AcceptForm(),
+                           can_accept=resolution.can_accept(current_user, view.thread))
+
+
+@bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_answer(answer_id):
+    post = posting.visible_answer(answer_id)
+    if not posting.can_edit(current_user, post.author_id):
+        abort(403)
+    form = AnswerForm()
+    if request.method == "GET":
+        form.body.data = post.body_source
+    status = 200
+    if form.validate_on_submit():
+        try:
+            posting.edit_answer(current_user, post, form.body.data, limits())
+        except (ValidationFailed, TooLarge) as error:
+            _show_form_errors(form, error)
+            status = error.status
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("forum.thread", thread_id=post.thread_id, _anchor=f"answer-{post.id}"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("forum/edit_answer.html", form=form, post=post), status
+
+
+def _vote_value():
+    try:
+        return int(request.form.get("value", ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/threads/<int:thread_id>/vote", methods=["POST"])
+@login_required
+@limiter.limit(write_limit)
+def vote_thread(thread_id):
+    voting.vote_thread(current_user, posting.visible_thread(thread_id), _vote_value())
+    return redirect(url_for("forum.thread", thread_id=thread_id))
+
+
+@bp.route("/answers/<int:answer_id>/vote", methods=["POST"])
+@login_required
+@limiter.limit(write_limit)
+def vote_answer(answer_id):
+    post = posting.visible_answer(answer_id)
+    voting.vote_answer(current_user, post, _vote_value())
+    return redirect(url_for("forum.thread", thread_id=post.thread_id, _anchor=f"answer-{post.id}"))
+
+
+@bp.route("/threads/<int:thread_id>/accept", methods=["POST"])
+@login_required
+def accept(thread_id):
+    thread = posting.visible_thread(thread_id)
+    answer_id = request.form.get("answer_id", "")
+    resolution.accept(current_user, thread, int(answer_id) if answer_id.isdigit() else None)
+    flash(_("Marked as solved. Thank you for closing the loop!"), "success")
+    return redirect(url_for("forum.thread", thread_id=thread_id))
+
+
+@bp.route("/threads/<int:thread_id>/unaccept", methods=["POST"])
+@login_required
+def unaccept(thread_id):
+    resolution.unaccept(current_user, posting.visible_thread(thread_id))
+    flash(_("The question is open again."), "info")
+    return redirect(url_for("forum.thread", thread_id=thread_id))
+
+
+@bp.route("/preview", methods=["POST"])
+@login_required
+@limiter.limit("60 per minute")
+def preview():
+    source = request.form.get("body", "")
+    if len(source) > current_app.config["MAX_BODY_CHARS"]:
+        return jsonify({"error": {"code": "payload_too_large", "message": _("The text is too long.")}}), 413
+    return jsonify({"html": render_markdown(source)})
+
+
+@bp.route("/users/<username>")
+def profile(username):
+    return render_template("forum/profile.html", profile=browsing.profile(username))

@@ -1,0 +1,22 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+from app.models.forum import (
+    Answer,
+    Category,
+    Notification,
+    Tag,
+    Thread,
+    ThreadEvent,
+    ThreadStatus,
+    Visibility,
+    Vote,
+    thread_tags,
+)
+from app.models.search import SearchOutbox
+from app.models.staff import Department, department_members
+from app.models.user import STAFF_ROLES, ApiToken, Role, User
+
+__all__ = [
+    "Answer", "ApiToken", "Category", "Department", "Notification", "Role", "STAFF_ROLES",
+    "SearchOutbox", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
+    "department_members", "thread_tags",
+]

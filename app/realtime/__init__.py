@@ -1,0 +1,1 @@
+"""Live updates: socket handlers (`events`) and the emitter services call (`emitter`)."""

@@ -1,0 +1,166 @@
+"""The read side: thread lists, thread pages and profiles in a constant number of queries."""
+import math
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import Answer, Category, Tag, Thread, ThreadStatus, User, Visibility, Vote, thread_tags
+from app.services.errors import NotFound, ValidationFailed
+
+SORTS = {
+    "newest": (Thread.created_at.desc(), Thread.id.desc()),
+    "active": (Thread.last_activity_at.desc(), Thread.id.desc()),
+    "votes": (Thread.score.desc(), Thread.id.desc()),
+}
+STATUSES = tuple(status.value for status in ThreadStatus)
+
+
+@dataclass(frozen=True)
+class ThreadFilter:
+    category: str | None = None
+    tag: str | None = None
+    status: str | None = None
+    sort: str = "active"
+    page: int = 1
+    per_page: int = 20
+    author_id: int | None = None
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass
+class ThreadView:
+    thread: Thread
+    answers: list[Answer]
+    my_thread_vote: int = 0
+    my_answer_votes: dict[int, int] = field(default_factory=dict)
+
+
+def validate_filter(category=None, tag=None, status=None, sort=None, page=None, per_page=None,
+                    default_per_page: int = 20, max_per_page: int = 100) -> ThreadFilter:
+    """Parse untrusted list parameters; anything wrong is a 400 with the field named."""
+    errors = {}
+    if status and status not in STATUSES:
+        errors["status"] = _("Unknown status.")
+    if sort and sort not in SORTS:
+        errors["sort"] = _("Unknown sort order.")
+    numbers = {}
+    for name, raw, default in (("page", page, 1), ("per_page", per_page, default_per_page)):
+        try:
+            numbers[name] = int(raw) if raw not in (None, "") else default
+            if numbers[name] < 1:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[name] = _("Use a whole number of 1 or more.")
+    if errors:
+        raise ValidationFailed(_("Invalid list parameters."), errors)
+    return ThreadFilter(category=category or None, tag=(tag or "").lower() or None, status=status or None,
+                        sort=sort or "active", page=numbers["page"],
+                        per_page=min(numbers["per_page"], max_per_page))
+
+
+def list_threads(flt: ThreadFilter) -> Page:
+    conditions = [Thread.visibility == Visibility.VISIBLE.value]
+    if flt.category:
+        conditions.append(Thread.category_id == select(Category.id).where(Category.slug == flt.category)
+                          .scalar_subquery())
+    if flt.status:
+        conditions.append(Thread.status == flt.status)
+    if flt.author_id:
+        conditions.append(Thread.author_id == flt.author_id)
+    if flt.tag:
+        conditions.append(Thread.id.in_(
+            select(thread_tags.c.thread_id).join(Tag, Tag.id == thread_tags.c.tag_id).where(Tag.name == flt.tag)))
+    total = db.session.scalar(select(func.count(Thread.id)).where(*conditions))
+    rows = db.session.scalars(
+        select(Thread).where(*conditions)
+        .options(joinedload(Thread.category), joinedload(Thread.author), selectinload(Thread.tags))
+        .order_by(*SORTS[flt.sort]).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)
+    ).unique().all()
+    return Page(items=list(rows), page=flt.page, per_page=flt.per_page, total=total or 0)
+
+
+def load_thread(thread_id: int, viewer: User | None = None) -> ThreadView:
+    """The thread with its answers (accepted first, then by votes) and the viewer's votes."""
+    thread = db.session.scalar(
+        select(Thread).where(Thread.id == thread_id)
+        .options(joinedload(Thread.category), joinedload(Thread.author), selectinload(Thread.tags))
+    )
+    if thread is None or thread.visibility != Visibility.VISIBLE.value:
+        raise NotFound(_("This question does not exist or was removed."))
+    accepted_first = case((Answer.id == thread.accepted_answer_id, 0), else_=1)
+    answers = list(db.session.scalars(
+        select(Answer).where(Answer.thread_id == thread.id, Answer.visibility == Visibility.VISIBLE.value)
+        .options(joinedload(Answer.author))
+        .order_by(accepted_first, Answer.score.desc(), Answer.created_at, Answer.id)
+    ))
+    view = ThreadView(thread=thread, answers=answers)
+    if viewer is not None:
+        answer_ids = select(Answer.id).where(Answer.thread_id == thread.id).scalar_subquery()
+        for vote in db.session.scalars(select(Vote).where(
+                Vote.user_id == viewer.id, (Vote.thread_id == thread.id) | Vote.answer_id.in_(answer_ids))):
+            if vote.thread_id:
+                view.my_thread_vote = vote.value
+            else:
+                view.my_answer_votes[vote.answer_id] = vote.value
+    return view
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def user_by_name(username: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+@dataclass
+class Profile:
+    user: User
+    questions: list[Thread]
+    question_count: int
+    answers: list[Answer]
+    answer_count: int
+    accepted_count: int
+
+
+def profile(username: str, limit: int = 10) -> Profile:
+    user = user_by_name(username)
+    visible_threads = (Thread.author_id == user.id, Thread.visibility == Visibility.VISIBLE.value)
+    questions = list(db.session.scalars(select(Thread).where(*visible_threads)
+                                        .order_by(Thread.created_at.desc()).limit(limit)))
+    visible_answers = (Answer.author_id == user.id, Answer.visibility == Visibility.VISIBLE.value)
+    answers = list(db.session.scalars(select(Answer).where(*visible_answers).options(joinedload(Answer.thread))
+                                      .order_by(Answer.created_at.desc()).limit(limit)))
+    counts = db.session.execute(select(
+        select(func.count(Thread.id)).where(*visible_threads).scalar_subquery(),
+        select(func.count(Answer.id)).where(*visible_answers).scalar_subquery(),
+        select(func.count(Thread.id)).join(Answer, Answer.id == Thread.accepted_answer_id)
+        .where(Answer.author_id == user.id).scalar_subquery(),
+    )).one()
+    return Profile(user=user, questions=questions, question_count=counts[0], answers=answers,
+                   answer_count=counts[1], accepted_count=counts[2])

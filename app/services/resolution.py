@@ -1,0 +1,80 @@
+"""Accepting an answer resolves a thread; un-accepting re-opens it."""
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from app import clock
+from app.domain import reputation
+from app.domain.timeline_kinds import EventKind
+from app.extensions import db
+from app.models import Answer, Thread, ThreadStatus, User, Visibility
+from app.realtime import emitter
+from app.services import search_outbox, timeline
+from app.services.errors import NotAuthorised, ValidationFailed
+
+
+def can_accept(user: User, thread: Thread) -> bool:
+    """The asker decides what solved their problem; staff may do it for them."""
+    return user.id == thread.author_id or user.is_staff
+
+
+def _open_status(thread: Thread) -> str:
+    """The status a thread falls back to when it is no longer resolved."""
+    answered_by_other = db.session.scalar(
+        select(Answer.id).where(Answer.thread_id == thread.id, Answer.author_id != thread.author_id,
+                                Answer.visibility == Visibility.VISIBLE.value).limit(1)
+    )
+    return ThreadStatus.ANSWERED.value if answered_by_other else ThreadStatus.UNANSWERED.value
+
+
+def _change_reputation(user_id: int, points: int) -> None:
+    if points:
+        db.session.execute(update(User).where(User.id == user_id).values(reputation=User.reputation + points))
+
+
+def accept(actor: User, thread: Thread, answer_id, *, kind: str = EventKind.ACCEPTED) -> Thread:
+    if not can_accept(actor, thread):
+        raise NotAuthorised(_("Only the asker or staff can accept an answer."))
+    chosen = db.session.get(Answer, answer_id) if isinstance(answer_id, int) else None
+    if chosen is None or chosen.thread_id != thread.id or chosen.visibility != Visibility.VISIBLE.value:
+        raise ValidationFailed(_("That answer does not belong to this question."),
+                               {"answer_id": _("Choose an answer of this question.")})
+    if thread.status == ThreadStatus.CLOSED.value:
+        raise ValidationFailed(_("This question is closed."))
+    now = clock.now()
+    previous = thread.accepted_answer
+    if previous is not None and previous.id != chosen.id and previous.author_id != thread.author_id:
+        _change_reputation(previous.author_id, -reputation.ACCEPTED_ANSWER)
+    if previous is None or previous.id != chosen.id:
+        if chosen.author_id != thread.author_id:
+            _change_reputation(chosen.author_id, reputation.ACCEPTED_ANSWER)
+    thread.accepted_answer = chosen
+    thread.status = ThreadStatus.RESOLVED.value
+    thread.resolved_at = now
+    thread.needs_staff = False
+    thread.resolution_check_at = None
+    thread.last_activity_at = now
+    timeline.record(thread.id, kind, actor.id, at=now, detail={"answer_id": chosen.id})
+    search_outbox.enqueue(thread.id)
+    db.session.commit()
+    emitter.thread_changed(thread.id, kind)
+    return thread
+
+
+def unaccept(actor: User, thread: Thread) -> Thread:
+    if not can_accept(actor, thread):
+        raise NotAuthorised(_("Only the asker or staff can change the accepted answer."))
+    previous = thread.accepted_answer
+    if previous is None:
+        raise ValidationFailed(_("No answer is accepted."))
+    now = clock.now()
+    if previous.author_id != thread.author_id:
+        _change_reputation(previous.author_id, -reputation.ACCEPTED_ANSWER)
+    thread.accepted_answer = None
+    thread.status = _open_status(thread)
+    thread.resolved_at = None
+    thread.last_activity_at = now
+    timeline.record(thread.id, EventKind.UNACCEPTED, actor.id, at=now, detail={"answer_id": previous.id})
+    search_outbox.enqueue(thread.id)
+    db.session.commit()
+    emitter.thread_changed(thread.id, EventKind.UNACCEPTED)
+    return thread

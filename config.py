@@ -1,0 +1,112 @@
+"""Configuration classes.
+
+Every key can be overridden by an environment variable of the same name
+(12-factor); `Config.from_environment` does the typed conversion so a
+deployment never edits code.
+"""
+import json
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _typed(raw: str, default):
+    """Convert an environment string to the type of the class default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, (list, dict)):
+        return json.loads(raw)
+    return raw
+
+
+class Config:
+    SECRET_KEY = None
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'peerdesk.db'}"
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SEARCH_BACKEND = "whoosh"
+    SEARCH_INDEX_DIR = str(INSTANCE_DIR / "search_index")
+    SEARCH_INDEXER_INTERVAL_SECONDS = 2
+    SEARCH_RUN_INDEXER_IN_SERVER = True
+    SOCKETIO_MESSAGE_QUEUE = ""
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_DEFAULT = "600 per minute"
+    RATELIMIT_WRITE = "30 per minute"
+    RATELIMIT_LOGIN = "10 per minute"
+    MAX_BODY_CHARS = 20000
+    MAX_TITLE_CHARS = 150
+    MAX_TAGS = 5
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    THREADS_PER_PAGE = 20
+    API_MAX_PER_PAGE = 100
+    API_TOKEN_HOURS = 24 * 30
+    DEFAULT_SLA_MINUTES = 240
+    DEFAULT_STAFF_RESPONSE_MINUTES = 120
+    SLA_SWEEP_INTERVAL_SECONDS = 30
+    SLA_RUN_SWEEP_IN_SERVER = True
+    RESOLUTION_CHECK_AFTER_COMMUNITY_HOURS = 48
+    AUTO_RESOLVE_AFTER_DAYS = 7
+    LANGUAGES = ["en", "de"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    FORCE_HTTPS = False
+    WTF_CSRF_TIME_LIMIT = None
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """Return this class's settings with environment overrides applied."""
+        settings = {}
+        for key in dir(cls):
+            if not key.isupper():
+                continue
+            default = getattr(cls, key)
+            raw = os.environ.get(key)
+            settings[key] = default if raw is None else _typed(raw, default if default is not None else "")
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
+        return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://`/`postgresql://` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = "dev-only-not-secret"
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only"
+    DATABASE_URL = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SEARCH_RUN_INDEXER_IN_SERVER = False
+    SLA_RUN_SWEEP_IN_SERVER = False
+    SEARCH_INDEX_DIR = ""
+
+
+class ProductionConfig(Config):
+    FORCE_HTTPS = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
