@@ -41,9 +41,13 @@ def _shift_headings(tokens) -> None:
             token.tag = HEADING_SHIFT.get(token.tag, token.tag)
 
 
+def sanitise_html(html: str) -> str:
+    """Reduce HTML to the allowlist; the second wall behind markdown-it's escaping."""
+    return _cleaner.clean(html)
+
+
 def render_markdown(source: str) -> str:
     """Markdown source -> sanitised HTML, safe to store and to mark safe."""
     tokens = _markdown.parse(source)
     _shift_headings(tokens)
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
-    return _cleaner.clean(html)
+    return sanitise_html(_markdown.renderer.render(tokens, _markdown.options, {}))
