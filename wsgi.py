@@ -1,10 +1,16 @@
-"""WSGI entry point: `gunicorn -w 1 --threads 100 wsgi:app` (see README, Deployment)."""
+"""Server entry point: `python wsgi.py` (development) or `gunicorn -w 1 --threads 100 wsgi:app`.
+
+Only servers import this module (the `flask` CLI uses the factory in `app`),
+so this is where the in-process background jobs start.
+"""
 import os
 
-from app import create_app
+from app import background, create_app
 from app.extensions import socketio
 
-app = create_app(os.environ.get("PEERDESK_CONFIG", "development"))
+app = create_app()
+background.start(app)
 
 if __name__ == "__main__":
-    socketio.run(app, host="127.0.0.1", port=int(os.environ.get("PORT", "5000")), allow_unsafe_werkzeug=True)
+    socketio.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")),
+                 allow_unsafe_werkzeug=True)

@@ -1,5 +1,6 @@
 """Application factory: extensions, blueprints, socket handlers, CLI and error handlers."""
 import logging
+import os
 
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
@@ -34,9 +35,10 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app; `config_name` defaults to $PEERDESK_CONFIG, then "development"."""
     app = Flask(__name__, static_folder="../static", template_folder="../templates")
-    config_class = CONFIGS[config_name]
+    config_class = CONFIGS[config_name or os.environ.get("PEERDESK_CONFIG", "development")]
     app.config.update(config_class.from_environment())
     app.config.update(overrides or {})
     if "DATABASE_URL" in (overrides or {}):
@@ -102,10 +104,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.forum import bp as forum_bp
+    from app.kb import bp as kb_bp
+    from app.staff import bp as staff_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(forum_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(kb_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 

@@ -28,3 +28,4 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["endpoints"] = frozenset(app.view_functions)

@@ -201,3 +201,19 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark unit tests by folder; skip tests whose service is not configured for this leg."""
+    on_postgres = os.environ.get("PEERDESK_TEST_DATABASE_URL", "").startswith("postgres")
+    needs = {
+        "postgres": (on_postgres, "needs PEERDESK_TEST_DATABASE_URL=postgresql://… (make test-postgres)"),
+        "redis": (bool(os.environ.get("PEERDESK_TEST_REDIS_URL")), "needs PEERDESK_TEST_REDIS_URL (make test-redis)"),
+        "browser": (bool(os.environ.get("PEERDESK_CHROMIUM")), "needs PEERDESK_CHROMIUM (make test-browser)"),
+    }
+    for item in items:
+        if "/tests/unit/" in str(item.path):
+            item.add_marker(pytest.mark.unit)
+        for marker, (available, reason) in needs.items():
+            if marker in item.keywords and not available:
+                item.add_marker(pytest.mark.skip(reason=reason))

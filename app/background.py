@@ -1,0 +1,44 @@
+"""Periodic jobs that run inside a server process (SLA sweep, search indexer).
+
+Each job is idempotent and safe beside a second copy (see the job's own
+module), so several server processes, or a cron run of the same CLI
+command, never do the work twice. Deployments with several processes
+switch the in-server jobs off and run the CLI commands instead (README).
+"""
+import logging
+
+from flask import Flask
+
+from app.extensions import socketio
+
+log = logging.getLogger("peerdesk.background")
+
+
+def _loop(app: Flask, name: str, interval: float, job) -> None:
+    while True:
+        try:
+            with app.app_context():
+                job()
+        except Exception:
+            log.exception("background job %s failed; retrying in %ss", name, interval)
+        socketio.sleep(interval)
+
+
+def jobs_for(app: Flask) -> list[tuple[str, float, object]]:
+    config = app.config
+    jobs = []
+    if config["SLA_RUN_SWEEP_IN_SERVER"]:
+        from app.services.sla import run_scheduled_work
+
+        jobs.append(("sla", config["SLA_SWEEP_INTERVAL_SECONDS"], run_scheduled_work))
+    if config["SEARCH_RUN_INDEXER_IN_SERVER"] and config["SEARCH_BACKEND"] != "null":
+        from app.search.indexer import drain_outbox
+
+        jobs.append(("search-indexer", config["SEARCH_INDEXER_INTERVAL_SECONDS"], drain_outbox))
+    return jobs
+
+
+def start(app: Flask) -> None:
+    for name, interval, job in jobs_for(app):
+        socketio.start_background_task(_loop, app, name, interval, job)
+        log.info("started background job %s every %ss", name, interval)
