@@ -24,6 +24,15 @@ class EventKind(StrEnum):
     DEPARTMENT_RETURNED = "department_returned"
     DEFLECTED = "deflected"
     EDITED = "edited"
+    UNCLAIMED = "unclaimed"
+    NOTE_ADDED = "note_added"
+    STAFF_REQUESTED = "staff_requested"
+    RESOLUTION_PROMPTED = "resolution_prompted"
+
+
+# Staff-only hand-overs and notes: recorded with internal=True, never shown publicly.
+INTERNAL_KINDS = frozenset({EventKind.CLAIMED, EventKind.ASSIGNED, EventKind.UNCLAIMED, EventKind.NOTE_ADDED,
+                            EventKind.DEPARTMENT_ESCALATED, EventKind.DEPARTMENT_RETURNED})
 
 
 # A thread is resolved by any of these until a later REOPENED; an unaccept

@@ -12,11 +12,19 @@ from app.models.forum import (
     thread_tags,
 )
 from app.models.search import SearchOutbox
-from app.models.staff import Department, department_members
+from app.models.staff import (
+    Announcement,
+    CannedReply,
+    Department,
+    StaffNote,
+    StaffRequest,
+    announcement_categories,
+    department_members,
+)
 from app.models.user import STAFF_ROLES, ApiToken, Role, User
 
 __all__ = [
-    "Answer", "ApiToken", "Category", "Department", "Notification", "Role", "STAFF_ROLES",
-    "SearchOutbox", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
-    "department_members", "thread_tags",
+    "Announcement", "Answer", "ApiToken", "CannedReply", "Category", "Department", "Notification", "Role", "STAFF_ROLES",
+    "SearchOutbox", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
+    "announcement_categories", "department_members", "thread_tags",
 ]

@@ -101,6 +101,8 @@ class Thread(db.Model):
     # Staff queue state (see app.services.sla and app.services.staff_queue).
     needs_staff: Mapped[bool] = mapped_column(default=False)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When staff should have answered since the latest escalation (business hours applied).
+    staff_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(default=0)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))

@@ -1,0 +1,57 @@
+"""Snippets: escaped text in which only ``<mark>`` is markup.
+
+Templates render ``snippet_html`` unescaped, so everything taken from a post is
+escaped here, fragment by fragment, and nothing but ``<mark>`` is ever added. A
+word is marked when either language copy of it is one of the query's terms, so
+"Rechnungen" marks "Rechnung" and "printers" marks "printer".
+"""
+
+from html import escape
+
+from whoosh.highlight import (
+    FIRST,
+    BasicFragmentScorer,
+    ContextFragmenter,
+    Formatter,
+    get_text,
+    top_fragments,
+)
+
+from .analysis import folded_tokens, index_terms
+from .schema import EXCERPT_CHARS, excerpt
+
+_FRAGMENTER = ContextFragmenter(maxchars=EXCERPT_CHARS, surround=40)
+_FRAGMENTS = 2
+
+
+class _MarkFormatter(Formatter):
+    between = " … "
+
+    def _text(self, text):
+        return escape(text)
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(get_text(text, token, replace))}</mark>"
+
+
+_FORMATTER = _MarkFormatter()
+
+
+def snippet_html(text: str, terms: dict[str, set[str]]) -> str:
+    """The best passages of ``text`` with the ``terms`` (per language) marked.
+
+    Falls back to the escaped start of ``text`` when no term occurs in it (the
+    thread matched by its title or tags, or further down than is kept).
+    """
+    fragments = _FRAGMENTER.fragment_tokens(text, _marked(text, terms))
+    best = top_fragments(fragments, _FRAGMENTS, BasicFragmentScorer(), FIRST)
+    if best:
+        return _FORMATTER.format(best)
+    return escape(excerpt(text, EXCERPT_CHARS))
+
+
+def _marked(text, terms):
+    for token in folded_tokens(text):
+        stems = index_terms(token.text)
+        token.matched = any(stem in terms[language] for language, stem in stems.items())
+        yield token

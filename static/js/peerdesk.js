@@ -1,0 +1,204 @@
+/* Peerdesk front end: small progressive enhancements, no framework.
+ *
+ * Every page works without this file. Each feature is one function that looks
+ * for its markup (data-* attributes) and does nothing when it is absent.
+ * Other scripts add features with Peerdesk.register(fn); fn(Peerdesk) runs once
+ * the DOM is ready (scripts loaded with `defer` after this one register in time).
+ * Only external scripts: the Content-Security-Policy forbids inline code.
+ */
+(function () {
+  "use strict";
+
+  var Peerdesk = window.Peerdesk || {};
+  window.Peerdesk = Peerdesk;
+
+  var features = [];
+  var ready = false;
+  var socket = null;
+
+  /* ---------- Helpers other features may use ---------- */
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  /** POST a FormData (or plain object) with the CSRF header; resolves to the parsed JSON body. */
+  function postForm(url, data) {
+    var body = data instanceof FormData ? data : toFormData(data || {});
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        if (!response.ok) {
+          var message = json && json.error && json.error.message;
+          var error = new Error(message || ("HTTP " + response.status));
+          error.status = response.status;
+          throw error;
+        }
+        return json;
+      });
+    });
+  }
+
+  function toFormData(values) {
+    var form = new FormData();
+    Object.keys(values).forEach(function (key) { form.append(key, values[key]); });
+    return form;
+  }
+
+  /** The shared Socket.IO connection, or null when the client library is missing. */
+  function getSocket() {
+    if (socket === null && typeof window.io === "function") {
+      socket = window.io();
+    }
+    return socket;
+  }
+
+  /**
+   * Subscribe to a room-like stream: `joinEvent` is (re-)emitted on every
+   * connect, so a reconnect after a network drop re-joins the room.
+   */
+  function subscribe(joinEvent, payload, eventName, handler) {
+    var io = getSocket();
+    if (!io) { return null; }
+    var join = function () { io.emit(joinEvent, payload); };
+    io.on("connect", join);
+    if (io.connected) { join(); }
+    io.on(eventName, handler);
+    return io;
+  }
+
+  /**
+   * Show a live notice ("New answer posted — reload") in the page's status
+   * region. The text comes from a <template data-live-notice[="kind"]> inside
+   * `scope`, so it is translated on the server like every other string.
+   */
+  function showLiveNotice(scope, kind) {
+    var region = document.querySelector("[data-live-region]");
+    var template = (kind && scope.querySelector('template[data-live-notice="' + cssEscape(kind) + '"]')) ||
+      scope.querySelector('template[data-live-notice=""]');
+    if (!region || !template) { return; }
+    var key = template.getAttribute("data-live-notice") || "default";
+    if (region.getAttribute("data-showing") === key) { return; }
+    region.setAttribute("data-showing", key);
+    region.replaceChildren(template.content.cloneNode(true));
+  }
+
+  function cssEscape(value) {
+    return window.CSS && CSS.escape ? CSS.escape(value) : String(value).replace(/[^\w-]/g, "");
+  }
+
+  /* ---------- Feature: Markdown preview ---------- */
+
+  /**
+   * Buttons with data-preview-target (id of the preview <section>) and
+   * data-preview-source (id of the textarea) POST the text to forum.preview.
+   */
+  function initPreviews(root) {
+    root.querySelectorAll("button[data-preview-target]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-preview-source"));
+      var box = document.getElementById(button.getAttribute("data-preview-target"));
+      if (!source || !box) { return; }
+      var body = box.querySelector("[data-preview-body]") || box;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        box.hidden = false;
+        if (!source.value.trim()) {
+          setPreviewMessage(body, button.getAttribute("data-preview-empty"), false);
+          return;
+        }
+        button.setAttribute("aria-busy", "true");
+        button.disabled = true;
+        postForm(button.getAttribute("data-preview-url"), { body: source.value })
+          .then(function (json) {
+            // The server's Markdown renderer sanitises with nh3: the same HTML the post will store.
+            body.innerHTML = json.html || "";
+          })
+          .catch(function (error) {
+            setPreviewMessage(body, error.status === 413 && error.message ? error.message
+              : button.getAttribute("data-preview-error"), true);
+          })
+          .then(function () {
+            button.removeAttribute("aria-busy");
+            button.disabled = false;
+          });
+      });
+    });
+  }
+
+  function setPreviewMessage(container, text, isError) {
+    var message = document.createElement("p");
+    message.className = "preview-message" + (isError ? " is-error" : "");
+    message.textContent = text || "";
+    container.replaceChildren(message);
+  }
+
+  /* ---------- Feature: live updates ---------- */
+
+  /** Votes only move scores; they are not worth asking the reader to reload. */
+  var QUIET_KINDS = { voted: true };
+
+  function initThreadLive(root) {
+    var page = root.querySelector("[data-thread-id]");
+    if (!page) { return; }
+    var threadId = Number(page.getAttribute("data-thread-id"));
+    subscribe("join_thread", { thread_id: threadId }, "thread_update", function (event) {
+      if (!event || Number(event.thread_id) !== threadId || QUIET_KINDS[event.kind]) { return; }
+      showLiveNotice(page, event.kind);
+    });
+  }
+
+  function initListLive(root) {
+    var list = root.querySelector("[data-live-list]");
+    if (!list) { return; }
+    subscribe("join_list", {}, "thread_list_update", function (event) {
+      if (event && QUIET_KINDS[event.kind]) { return; }
+      showLiveNotice(list, event && event.kind);
+    });
+  }
+
+  /* ---------- Registration and start-up ---------- */
+
+  function register(feature) {
+    if (ready) {
+      runFeature(feature);
+    } else {
+      features.push(feature);
+    }
+  }
+
+  function runFeature(feature) {
+    try {
+      feature(Peerdesk, document);
+    } catch (error) {
+      // One broken enhancement must not take the others down.
+      if (window.console) { console.error("Peerdesk feature failed", error); }
+    }
+  }
+
+  function start() {
+    ready = true;
+    features.splice(0).forEach(runFeature);
+  }
+
+  Peerdesk.csrfToken = csrfToken;
+  Peerdesk.postForm = postForm;
+  Peerdesk.socket = getSocket;
+  Peerdesk.subscribe = subscribe;
+  Peerdesk.showLiveNotice = showLiveNotice;
+  Peerdesk.register = register;
+
+  register(function (app, root) { initPreviews(root); });
+  register(function (app, root) { initThreadLive(root); });
+  register(function (app, root) { initListLive(root); });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
