@@ -89,8 +89,8 @@ class Generations:
             if now != name:  # a rebuild swapped generations while we opened
                 return self._open(now)
             logger.warning(
-                "search index %s/%s cannot be opened (%s); starting an empty one, "
-                "run `flask search reindex` to refill it", self.root, name, error,
+                "search index in %s is missing or unusable (%s); started an empty "
+                "one, run `flask search reindex` to fill it", self.root, error,
             )
             name, ix = self.create()
             self._point_to(name)
@@ -98,8 +98,8 @@ class Generations:
 
     def _open_valid(self, name: str | None) -> FileIndex:
         if name is None:
-            raise FileNotFoundError(f"{self.root / POINTER} names no generation")
-        ix = index.open_dir(str(self.root / name))
+            raise FileNotFoundError(f"{POINTER} names no generation")
+        ix = index.open_dir(str(self.root / name))  # raises if absent or garbled
         if ix.schema.names() != self._schema.names():
             raise ValueError("it was built with another schema")
         with ix.reader():

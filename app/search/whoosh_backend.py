@@ -78,8 +78,8 @@ class WhooshBackend(SearchBackend):
             # words instead". A failure of the plain-word query is a real error.
             try:
                 return self._page(searcher, parse_syntax(text), search, newest, suggestion)
-            except Exception:
-                logger.info("search syntax failed, searching words: %r", text, exc_info=True)
+            except Exception as error:
+                logger.info("searching words of %r: its syntax failed (%r)", text, error)
             return self._page(searcher, parse_words(text), search, newest, suggestion)
 
     def suggest(self, text: str) -> str | None:
@@ -97,7 +97,7 @@ class WhooshBackend(SearchBackend):
                 similar_query, limit=limit * _SIMILAR_CANDIDATES_PER_SLOT
             )
             answered_first = sorted(candidates, key=lambda hit: -hit["standing"])[:limit]
-            terms = _highlight_terms(similar_query, searcher)
+            terms = _highlight_terms(similar_query)
             return [_hit(hit, terms) for hit in answered_first]
 
     def rebuild(
@@ -164,7 +164,7 @@ class WhooshBackend(SearchBackend):
             reverse=newest,
         )
         total = len(results)
-        terms = _highlight_terms(user_query, searcher)
+        terms = _highlight_terms(user_query)
         start = (search.page - 1) * search.per_page
         return SearchPage(
             items=[_hit(hit, terms) for hit in results[start:]],
@@ -218,11 +218,13 @@ def _closest_word(reader, word: str) -> str | None:
     return None
 
 
-def _highlight_terms(user_query, searcher) -> dict[str, set[str]]:
+def _highlight_terms(user_query) -> dict[str, set[str]]:
+    """The query's terms per language copy (``existing_terms`` would skip most
+    fields: it reuses its ``fieldname`` argument as a loop variable)."""
     terms = {language: set() for language in LANGUAGES}
-    for fieldname, text in user_query.existing_terms(searcher.reader(), expand=True):
+    for fieldname, text in user_query.iter_all_terms(phrases=True):
         if fieldname in _FIELD_LANGUAGE:
-            terms[_FIELD_LANGUAGE[fieldname]].add(text.decode("utf-8"))
+            terms[_FIELD_LANGUAGE[fieldname]].add(text)
     return terms
 
 

@@ -182,6 +182,9 @@ def answer(author: User, thread: Thread, body: str, limits: Limits = Limits()) -
             thread.first_staff_response_at = now
         thread.needs_staff = False
         thread.resolution_check_at = now
+        from app.services import resolution_check  # the loop: "Did this solve your problem?"
+
+        resolution_check.prompt_after_staff_answer(thread)
     db.session.flush()
     timeline.record(thread.id, EventKind.ANSWERED, author.id, at=now,
                     detail={"answer_id": post.id, "staff": post.is_staff, "by_asker": not from_other})

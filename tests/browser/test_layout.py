@@ -1,0 +1,65 @@
+"""Every main page fits desktop and phone screens; screenshots land in PEERDESK_SCREENSHOT_DIR.
+
+Set PEERDESK_SCREENSHOT_DIR=docs/screenshots to refresh the README's pictures.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+PASSWORD = "a-long-enough-pass"
+
+
+@pytest.fixture(scope="module")
+def member_state(browser, live_server, tmp_path_factory):
+    """A logged-in member who asked one question and answered another (storage state file)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server}/auth/register")
+    page.get_by_label("Username").fill("layoutuser")
+    page.get_by_label("E-mail").fill("layoutuser@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto(f"{live_server}/ask")
+    page.get_by_label("Title").fill("Wi-Fi setup fails at step 3 every time")
+    page.get_by_label("Details").fill("The printer finds my network but the password step times out.\n\n"
+                                      "- router: FritzBox 7590\n- firmware: 2.1.0\n\n```\nERR_TIMEOUT 0x42\n```")
+    page.get_by_label("Category").select_option("printers")
+    page.get_by_label("Tags").fill("wifi, setup")
+    page.get_by_role("button", name="Post your question").click()
+    page.get_by_label("Your answer").fill("Try the WPS button on the router, it skips the password step.")
+    page.get_by_role("button", name="Post your answer").click()
+    state = tmp_path_factory.mktemp("state") / "member.json"
+    context.storage_state(path=str(state))
+    thread_path = page.url.split("#")[0].replace(live_server, "")
+    context.close()
+    return state, thread_path
+
+
+PAGES = ["/", "THREAD", "/ask", "/users/layoutuser", "/auth/login", "/auth/register", "/no-such-page"]
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+@pytest.mark.parametrize("path", PAGES)
+def test_page_fits_the_screen(browser, live_server, member_state, device, path):
+    state, thread_path = member_state
+    width, height = WIDTHS[device]
+    logged_in = not path.startswith("/auth")
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  storage_state=str(state) if logged_in else None)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server + (thread_path if path == "THREAD" else path))
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    folder = os.environ.get("PEERDESK_SCREENSHOT_DIR")
+    if folder:
+        name = (path.strip("/").replace("/", "-") or "home") if path != "THREAD" else "thread"
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}-{device}.png"), full_page=True)
+    context.close()
+    assert overflow <= 0, f"{path} is {overflow}px wider than a {device} screen"
+    assert errors == []
