@@ -1,0 +1,184 @@
+"""The staff dashboard: support metrics for a period, built from the timeline in three queries.
+
+Query 1 loads the threads that matter for the period (created in it, still
+waiting for staff, or reopened in it) with their category; query 2 their
+metric-relevant events with each actor's role; query 3 the deflection
+facts. The figures themselves come from app.domain.support_metrics.
+
+Deflection convention (shared with the search area): the search engineer
+records a thread event of kind 'deflected' with detail {"outcome": "left"}
+when someone shown suggested answers left without asking, or {"outcome":
+"posted"} when they asked anyway.
+"""
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import or_, select
+
+from app import clock
+from app.domain.business_hours import BusinessHours
+from app.domain.support_metrics import (
+    DailyPoint,
+    SupportMetrics,
+    ThreadFacts,
+    TimelineFact,
+    compute_metrics,
+    daily_trend,
+    deflection_rate,
+)
+from app.domain.timeline_kinds import RESOLVING_KINDS, EventKind
+from app.domain.trend_chart import render_trend_svg
+from app.extensions import db
+from app.models import STAFF_ROLES, Category, Thread, ThreadEvent, User, Visibility
+from app.services.errors import ValidationFailed
+
+METRIC_KINDS = tuple(str(kind) for kind in
+                     {EventKind.ANSWERED, EventKind.ESCALATED, EventKind.REOPENED, EventKind.CLOSED, *RESOLVING_KINDS})
+MAX_DAYS = 366
+DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime          # exclusive
+    category: str | None
+
+    @property
+    def first_day(self) -> date:
+        return self.start.date()
+
+    @property
+    def last_day(self) -> date:
+        return (self.end - timedelta(days=1)).date()
+
+
+@dataclass
+class Report:
+    period: Period
+    metrics: SupportMetrics
+    trend: list[DailyPoint]
+    deflected: int
+    asked_after_suggestions: int
+    deflection_rate: float | None
+
+    def as_json(self) -> dict:
+        data = asdict(self.metrics)
+        data.update({
+            "from": self.period.first_day.isoformat(), "to": self.period.last_day.isoformat(),
+            "category": self.period.category, "deflection_rate": self.deflection_rate,
+            "deflected": self.deflected, "asked_after_suggestions": self.asked_after_suggestions,
+            "daily": [{"day": p.day.isoformat(), "asked": p.asked, "resolved": p.resolved,
+                       "escalated": p.escalated} for p in self.trend],
+        })
+        return data
+
+
+def _day(raw: str | None, name: str, errors: dict) -> date | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(raw[:10]) if len(raw) >= 10 else date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = _("Use a date like 2026-03-01.")
+        return None
+
+
+def parse_period(raw_from: str | None, raw_to: str | None, category: str | None) -> Period:
+    """`from` and `to` are whole UTC days, both included; default: the last 30 days."""
+    errors: dict[str, str] = {}
+    first, last = _day(raw_from, "from", errors), _day(raw_to, "to", errors)
+    if errors:
+        raise ValidationFailed(_("Invalid report parameters."), errors)
+    today = clock.now().astimezone(timezone.utc).date()
+    last = last or today
+    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise ValidationFailed(_("Invalid report parameters."), {"from": _("The start must not be after the end.")})
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValidationFailed(_("Invalid report parameters."),
+                               {"from": _("Report at most %(n)d days at once.", n=MAX_DAYS)})
+    if category and db.session.scalar(select(Category.id).where(Category.slug == category)) is None:
+        raise ValidationFailed(_("Invalid report parameters."), {"category": _("Unknown category.")})
+    start = datetime.combine(first, time(), timezone.utc)
+    end = datetime.combine(last + timedelta(days=1), time(), timezone.utc)
+    return Period(start, end, category or None)
+
+
+def _facts(period: Period) -> list[ThreadFacts]:
+    reopened_in_period = select(ThreadEvent.thread_id).where(
+        ThreadEvent.kind == EventKind.REOPENED.value, ThreadEvent.created_at >= period.start,
+        ThreadEvent.created_at < period.end)
+    conditions = [Thread.visibility != Visibility.DELETED.value, Thread.created_at < period.end,
+                  or_(Thread.created_at >= period.start, Thread.needs_staff.is_(True),
+                      Thread.id.in_(reopened_in_period))]
+    if period.category:
+        conditions.append(Category.slug == period.category)
+    threads = db.session.execute(
+        select(Thread.id, Thread.author_id, Thread.created_at, Thread.sla_due_at, Category.slug,
+               Category.staff_response_minutes, Category.business_hours)
+        .join(Category, Category.id == Thread.category_id).where(*conditions)
+    ).all()
+    if not threads:
+        return []
+    ids = select(Thread.id).join(Category, Category.id == Thread.category_id).where(*conditions)
+    events: dict[int, list[TimelineFact]] = {}
+    authors = {row.id: row.author_id for row in threads}
+    for event in db.session.execute(
+        select(ThreadEvent.thread_id, ThreadEvent.kind, ThreadEvent.created_at, ThreadEvent.actor_id,
+               ThreadEvent.detail, User.role)
+        .outerjoin(User, User.id == ThreadEvent.actor_id)
+        .where(ThreadEvent.thread_id.in_(ids), ThreadEvent.kind.in_(METRIC_KINDS))
+        .order_by(ThreadEvent.created_at, ThreadEvent.id)
+    ):
+        detail = event.detail if isinstance(event.detail, dict) else {}
+        is_staff = bool(detail["staff"]) if "staff" in detail else event.role in STAFF_ROLES
+        events.setdefault(event.thread_id, []).append(TimelineFact(
+            kind=event.kind, at=event.created_at, actor_is_staff=is_staff,
+            actor_is_asker=event.actor_id is not None and event.actor_id == authors[event.thread_id]))
+    hours_cache: dict[str, BusinessHours | None] = {}
+    facts = []
+    for row in threads:
+        if row.slug not in hours_cache:
+            hours_cache[row.slug] = BusinessHours.from_config(row.business_hours) if row.business_hours else None
+        facts.append(ThreadFacts(thread_id=row.id, category=row.slug, created_at=row.created_at,
+                                 sla_due_at=row.sla_due_at, staff_response_minutes=row.staff_response_minutes,
+                                 events=tuple(events.get(row.id, ())), business_hours=hours_cache[row.slug]))
+    return facts
+
+
+def _deflection(period: Period) -> tuple[int, int]:
+    conditions = [ThreadEvent.kind == EventKind.DEFLECTED.value, ThreadEvent.created_at >= period.start,
+                  ThreadEvent.created_at < period.end]
+    query = select(ThreadEvent.detail)
+    if period.category:
+        query = query.join(Thread, Thread.id == ThreadEvent.thread_id).join(Category, Category.id == Thread.category_id)
+        conditions.append(Category.slug == period.category)
+    left = posted = 0
+    for detail in db.session.scalars(query.where(*conditions)):
+        outcome = detail.get("outcome") if isinstance(detail, dict) else None
+        left += outcome == "left"
+        posted += outcome == "posted"
+    return left, posted
+
+
+def build_report(period: Period) -> Report:
+    now = clock.now()
+    facts = _facts(period)
+    left, posted = _deflection(period)
+    return Report(period=period, metrics=compute_metrics(facts, period.start, period.end, now),
+                  trend=daily_trend(facts, period.start, period.end), deflected=left,
+                  asked_after_suggestions=posted, deflection_rate=deflection_rate(left, posted))
+
+
+def trend_chart(report: Report) -> Markup:
+    """The daily trend as inline SVG.
+
+    Marked safe because render_trend_svg builds the SVG itself and escapes every
+    text it is given (labels, dates); no user-written HTML goes into it.
+    """
+    labels = {"title": _("Daily trend"), "asked": _("Asked"), "resolved": _("Resolved"),
+              "escalated": _("Escalated"), "no_data": _("No questions in this period.")}
+    return Markup(render_trend_svg(report.trend, labels))
