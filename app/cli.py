@@ -48,3 +48,7 @@ def seed_demo(if_empty):
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    from app.staff.cli import sla_cli, staff_cli
+
+    app.cli.add_command(sla_cli)
+    app.cli.add_command(staff_cli)

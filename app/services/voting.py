@@ -1,13 +1,14 @@
 """Votes on questions and answers: one per user per post, changeable, never on your own."""
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.domain import reputation
 from app.extensions import db
 from app.models import Answer, Thread, User, Vote
 from app.realtime import emitter
 from app.services import search_outbox
-from app.services.errors import NotAuthorised, ValidationFailed
+from app.services.errors import Conflict, NotAuthorised, ValidationFailed
 
 
 def _apply(voter: User, target, value, on_answer: bool) -> int:
@@ -35,7 +36,11 @@ def _apply(voter: User, target, value, on_answer: bool) -> int:
                            .values(reputation=User.reputation + points))
     thread_id = target.thread_id if on_answer else target.id
     search_outbox.enqueue(thread_id)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise Conflict(_("Your vote was counted already; reload the page.")) from error
     db.session.refresh(target)
     emitter.thread_changed(thread_id, "voted")
     return target.score
