@@ -2,8 +2,8 @@
 
 Templates render ``snippet_html`` unescaped, so everything taken from a post is
 escaped here, fragment by fragment, and nothing but ``<mark>`` is ever added. A
-word is marked when either language copy of it is one of the query's terms, so
-"Rechnungen" marks "Rechnung" and "printers" marks "printer".
+word is marked when one of the terms the index stores for it is a query term,
+so "Rechnungen" marks "Rechnung" and "printers" marks "printer".
 """
 
 from html import escape
@@ -37,8 +37,8 @@ class _MarkFormatter(Formatter):
 _FORMATTER = _MarkFormatter()
 
 
-def snippet_html(text: str, terms: dict[str, set[str]]) -> str:
-    """The best passages of ``text`` with the ``terms`` (per language) marked.
+def snippet_html(text: str, terms: set[str]) -> str:
+    """The best passages of ``text`` with words indexed as one of ``terms`` marked.
 
     Falls back to the escaped start of ``text`` when no term occurs in it (the
     thread matched by its title or tags, or further down than is kept).
@@ -52,6 +52,5 @@ def snippet_html(text: str, terms: dict[str, set[str]]) -> str:
 
 def _marked(text, terms):
     for token in folded_tokens(text):
-        stems = index_terms(token.text)
-        token.matched = any(stem in terms[language] for language, stem in stems.items())
+        token.matched = not terms.isdisjoint(index_terms(token.text))
         yield token

@@ -14,52 +14,59 @@ prefix expands to most of the vocabulary.
 import re
 import unicodedata
 from datetime import date, datetime, time, timezone
+from itertools import groupby
 
 from whoosh import query as q
 from whoosh.qparser import (
-    CopyFieldPlugin,
     FieldAliasPlugin,
     MultifieldParser,
     OrGroup,
+    QueryParser,
     WildcardPlugin,
 )
 
 from .backend import SearchQuery
-from .schema import FIELD_BOOSTS, GERMAN_COPY, SCHEMA, SEARCHED_FIELDS, naive_utc
+from .schema import SCHEMA, SECTION_WEIGHTS, naive_utc
 
 MAX_QUERY_CHARS = 500
-# A question being typed is compared with what other askers wrote, not answers.
-SIMILAR_FIELDS = ("title", "question")
 # A document matching more of the words scores higher (Whoosh's coordination bonus).
 _ANY_WORD = OrGroup.factory(0.9)
 _UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _WORDS = re.compile(r"\w+")
 
 
+def _phrase(fieldname, words, slop=1, boost=1.0, char_ranges=None):
+    """A phrase in which a word may be either of its stems.
+
+    The analyzer gives each word both stems at one position, so the parser
+    hands over "Rechnungen stellen" as four words with two character ranges;
+    a plain ``Phrase`` would look for all four in a row.
+    """
+    if not char_ranges:
+        return q.Phrase(fieldname, words, slop=slop, boost=boost)
+    slots = [
+        [word for word, _ in group]
+        for _, group in groupby(zip(words, char_ranges), key=lambda pair: pair[1])
+    ]
+    parts = [q.Or([q.Term(fieldname, stem) for stem in stems]) for stems in slots]
+    if len(parts) == 1:
+        return parts[0].with_boost(boost)
+    return q.Sequence(parts, slop=slop, boost=boost)
+
+
 def _syntax_parser():
-    parser = MultifieldParser(SEARCHED_FIELDS, SCHEMA, fieldboosts=FIELD_BOOSTS, group=_ANY_WORD)
+    parser = QueryParser("text", SCHEMA, group=_ANY_WORD, phraseclass=_phrase)
     parser.remove_plugin_class(WildcardPlugin)
     parser.add_plugin(FieldAliasPlugin({"tags": ["tag"]}))
-    parser.add_plugin(CopyFieldPlugin(dict(GERMAN_COPY)))
     return parser
 
 
-def _words_parser():
-    return MultifieldParser(
-        SEARCHED_FIELDS, SCHEMA, fieldboosts=FIELD_BOOSTS, group=_ANY_WORD, plugins=[]
-    )
-
-
-def _similar_parser():
-    fields = [name for name in SEARCHED_FIELDS if name.startswith(SIMILAR_FIELDS)]
-    return MultifieldParser(
-        fields, SCHEMA, fieldboosts=FIELD_BOOSTS, group=_ANY_WORD, plugins=[]
-    )
-
-
 _SYNTAX_PARSER = _syntax_parser()
-_WORDS_PARSER = _words_parser()
-_SIMILAR_PARSER = _similar_parser()
+_WORDS_PARSER = QueryParser("text", SCHEMA, group=_ANY_WORD, plugins=[])
+# A question being typed is compared with what other askers wrote, not answers.
+_SIMILAR_PARSER = MultifieldParser(
+    ["title", "question"], SCHEMA, fieldboosts=SECTION_WEIGHTS, group=_ANY_WORD, plugins=[]
+)
 
 
 def clean_text(text: str) -> str:

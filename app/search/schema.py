@@ -1,56 +1,62 @@
 """The Whoosh schema of a thread, and how a ``ThreadDocument`` fills it.
 
-Every text field exists once per language (see ``analysis``): the English copy
-carries the plain name users may type in queries (``title:printer``) and the
-German copy the same name with ``_de``; the query parser searches both.
+Searches run against one field, ``text``, which holds the whole thread with each
+word weighted by the part it comes from: that is BM25F as its authors defined it
+(weighted term frequencies, saturated once), and one term lookup per word
+instead of one per part. ``title`` and ``question`` are also kept on their own,
+for ``title:`` queries and for finding questions similar to one being typed.
 """
 
 from datetime import datetime, timezone
 
 from whoosh.analysis import IDTokenizer, LowercaseFilter
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import PositionBoosts
 
-from .analysis import stemming_analyzer, vocabulary_analyzer
+from .analysis import WeightedText, bilingual_analyzer, vocabulary_analyzer
 from .backend import SearchHit, ThreadDocument
 
-TEXT_FIELDS = ("title", "question", "answers", "accepted")
-GERMAN_COPY = {name: f"{name}_de" for name in TEXT_FIELDS}
-
-# Query-time weights: the title says what a thread is about, the question and
-# the accepted answer say it in detail, other answers drift more.
-FIELD_BOOSTS = {"title": 3.0, "question": 1.5, "accepted": 1.5, "answers": 1.0, "tags": 2.0}
-FIELD_BOOSTS |= {GERMAN_COPY[name]: FIELD_BOOSTS[name] for name in TEXT_FIELDS}
-SEARCHED_FIELDS = tuple(FIELD_BOOSTS)
+# How much a word counts, by where in the thread it stands: the title says what
+# a thread is about, tags are chosen words, the question and the accepted answer
+# say it in detail, other answers drift more.
+SECTION_WEIGHTS = {
+    "title": 3.0,
+    "tags": 2.0,
+    "question": 1.5,
+    "accepted": 1.5,
+    "answers": 1.0,
+}
 
 # A thread's standing ranks it among equally relevant ones (see ``ranking``).
 OPEN, HAS_ACCEPTED, RESOLVED = 0, 1, 2
 
 # Long threads are highlighted from their beginning only: tokenizing whole
 # threads for every hit on a page would cost more than the search itself.
-SNIPPET_SOURCE_CHARS = 3000
+SNIPPET_SOURCE_CHARS = 2000
 EXCERPT_CHARS = 200
 
 
-def _lowercase_id():
-    return IDTokenizer() | LowercaseFilter()
+def _bilingual_text(stored=False, weighted=False):
+    field = TEXT(analyzer=bilingual_analyzer(), stored=stored, multitoken_query="or")
+    if weighted:
+        field.format = PositionBoosts()
+    return field
 
 
-def _text_fields():
-    fields = {}
-    for name in TEXT_FIELDS:
-        fields[name] = TEXT(analyzer=stemming_analyzer("en"), stored=(name == "title"))
-        fields[GERMAN_COPY[name]] = TEXT(analyzer=stemming_analyzer("de"))
-    return fields
+def _lowercase_id(stored):
+    return ID(stored=stored, analyzer=IDTokenizer() | LowercaseFilter())
 
 
 SCHEMA = Schema(
     id=ID(unique=True, stored=True),
-    **_text_fields(),
+    text=_bilingual_text(weighted=True),
+    title=_bilingual_text(stored=True),
+    question=_bilingual_text(),
     vocabulary=TEXT(analyzer=vocabulary_analyzer(), phrase=False),
-    tags=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
-    category=ID(stored=True, analyzer=_lowercase_id()),
-    status=ID(stored=True, analyzer=_lowercase_id()),
-    author=ID(analyzer=_lowercase_id()),
+    tags=KEYWORD(stored=True, lowercase=True, commas=True),
+    category=_lowercase_id(stored=True),
+    status=_lowercase_id(stored=True),
+    author=_lowercase_id(stored=False),
     created_at=DATETIME(stored=True, sortable=True),
     last_activity_at=DATETIME(),
     score=NUMERIC(int, bits=64, stored=True, sortable=True),
@@ -73,32 +79,34 @@ def excerpt(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,.;:") + "…"
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+
+
+def _standing(doc: ThreadDocument) -> int:
+    if doc.status == "resolved":
+        return RESOLVED
+    return HAS_ACCEPTED if doc.has_accepted else OPEN
 
 
 def document_fields(doc: ThreadDocument) -> dict:
     """The field values Whoosh stores for ``doc``."""
     question = f"{doc.question_text}\n{doc.extra_terms}"
-    texts = {
+    sections = {
+        "title": doc.title,
+        "tags": " ".join(doc.tags),
+        "question": question,
+        "accepted": doc.accepted_answer_text,
+        "answers": doc.answers_text,
+    }
+    body = "\n".join(
+        part for part in (doc.question_text, doc.accepted_answer_text, doc.answers_text) if part
+    )
+    return {
+        "id": str(doc.thread_id),
+        "text": WeightedText((text, SECTION_WEIGHTS[name]) for name, text in sections.items()),
         "title": doc.title,
         "question": question,
-        "answers": doc.answers_text,
-        "accepted": doc.accepted_answer_text,
-    }
-    fields = {}
-    for name, text in texts.items():
-        fields[name] = fields[GERMAN_COPY[name]] = text
-    if doc.status == "resolved":
-        standing = RESOLVED
-    else:
-        standing = HAS_ACCEPTED if doc.has_accepted else OPEN
-    body = "\n".join(part for part in (doc.question_text, doc.accepted_answer_text,
-                                       doc.answers_text) if part)
-    return fields | {
-        "id": str(doc.thread_id),
-        "vocabulary": "\n".join((doc.title, question, doc.accepted_answer_text,
-                                 doc.answers_text)),
+        "vocabulary": "\n".join((doc.title, question, doc.accepted_answer_text)),
         "tags": ",".join(doc.tags),
         "category": doc.category,
         "status": doc.status,
@@ -106,7 +114,7 @@ def document_fields(doc: ThreadDocument) -> dict:
         "created_at": naive_utc(doc.created_at),
         "last_activity_at": naive_utc(doc.last_activity_at),
         "score": doc.score,
-        "standing": standing,
+        "standing": _standing(doc),
         "version": doc.version,
         "snippet_source": body[:SNIPPET_SOURCE_CHARS],
         "accepted_excerpt": excerpt(doc.accepted_answer_text, EXCERPT_CHARS),

@@ -19,20 +19,18 @@ from pathlib import Path
 from whoosh import query as q
 from whoosh.index import EmptyIndexError
 
-from .analysis import LANGUAGES, fold, index_terms
+from .analysis import fold, index_terms
 from .backend import SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument
 from .generations import Generations
 from .highlight import snippet_html
 from .querying import clean_text, filter_query, parse_similar, parse_syntax, parse_words
 from .ranking import StandingWeighting
-from .schema import GERMAN_COPY, SCHEMA, TEXT_FIELDS, document_fields, stored_hit
+from .schema import SCHEMA, document_fields, stored_hit
 
 logger = logging.getLogger(__name__)
 
 _WEIGHTING = StandingWeighting()
-_FIELD_LANGUAGE = {name: "en" for name in TEXT_FIELDS} | {
-    copy: "de" for copy in GERMAN_COPY.values()
-}
+_STEMMED_FIELDS = frozenset({"text", "title", "question"})
 # similar() ranks this many candidates by relevance, then shows the answered ones
 # among them first: relevance decides what is similar, standing the order.
 _SIMILAR_CANDIDATES_PER_SLOT = 4
@@ -53,7 +51,7 @@ class WhooshBackend(SearchBackend):
         latest = {doc.thread_id: doc for doc in docs}
         if not latest:
             return
-        with self._generations.current().writer() as writer:
+        with self._generations.current().writer(compound=False) as writer:
             for doc in latest.values():
                 writer.update_document(**document_fields(doc))
 
@@ -61,7 +59,7 @@ class WhooshBackend(SearchBackend):
         ids = {str(thread_id) for thread_id in thread_ids}
         if not ids:
             return
-        with self._generations.current().writer() as writer:
+        with self._generations.current().writer(compound=False) as writer:
             for thread_id in ids:
                 writer.delete_by_term("id", thread_id)
 
@@ -108,7 +106,7 @@ class WhooshBackend(SearchBackend):
         name, ix = self._generations.create()
         count = reported = 0
         try:
-            with ix.writer() as writer:
+            with ix.writer(compound=False) as writer:
                 for doc in docs:
                     writer.add_document(**document_fields(doc))
                     count += 1
@@ -195,14 +193,9 @@ class WhooshBackend(SearchBackend):
 
 
 def _known(reader, word: str) -> bool:
-    """Whether any text field holds ``word`` in either language's form of it."""
+    """Whether the index holds ``word`` in any of its stemmed forms (stop words count)."""
     stems = index_terms(fold(word))
-    if not stems:  # a stop word: nothing to correct
-        return True
-    return any(
-        (fieldname, stems[language]) in reader
-        for fieldname, language in _FIELD_LANGUAGE.items()
-    )
+    return not stems or any(("text", stem) in reader for stem in stems)
 
 
 def _closest_word(reader, word: str) -> str | None:
@@ -218,14 +211,12 @@ def _closest_word(reader, word: str) -> str | None:
     return None
 
 
-def _highlight_terms(user_query) -> dict[str, set[str]]:
-    """The query's terms per language copy (``existing_terms`` would skip most
-    fields: it reuses its ``fieldname`` argument as a loop variable)."""
-    terms = {language: set() for language in LANGUAGES}
-    for fieldname, text in user_query.iter_all_terms(phrases=True):
-        if fieldname in _FIELD_LANGUAGE:
-            terms[_FIELD_LANGUAGE[fieldname]].add(text)
-    return terms
+def _highlight_terms(user_query) -> set[str]:
+    return {
+        text
+        for fieldname, text in user_query.iter_all_terms(phrases=True)
+        if fieldname in _STEMMED_FIELDS
+    }
 
 
 def _hit(hit, terms) -> SearchHit:

@@ -33,8 +33,10 @@ def check_pending(thread: Thread, user: User | None) -> bool:
 
 
 def prompt_after_staff_answer(thread: Thread) -> None:
-    """Called by posting.answer inside its transaction when staff answered someone else's question."""
-    timeline.record(thread.id, EventKind.RESOLUTION_PROMPTED, None, detail={"after": "staff_answer"})
+    """Called by posting.answer inside its transaction when staff answered someone else's question.
+
+    The staff 'answered' event already marks the moment; only the notification is added.
+    """
     notifications.add(thread.author_id, NotificationKind.RESOLUTION_CHECK, thread.id)
 
 

@@ -49,3 +49,13 @@ class ThreadPanel:
 @bp.app_template_global("staff_panel")
 def staff_panel(thread):
     return ThreadPanel(thread, current_user)
+
+
+@bp.app_template_filter("duration")
+def duration(minutes: int) -> str:
+    """Minutes as a short human duration ("3 hours"), in the user's language."""
+    from datetime import timedelta
+
+    from flask_babel import format_timedelta
+
+    return format_timedelta(timedelta(minutes=minutes or 0), threshold=1.5)

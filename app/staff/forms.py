@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -32,8 +33,9 @@ class AnnouncementForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=160)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)],
                          description=_l("Markdown works: **bold**, lists, links."))
-    severity = SelectField(_l("Severity"), choices=[("info", _l("Information")), ("warning", _l("Warning")),
-                                                    ("outage", _l("Outage"))])
+    severity = SelectField(_l("Severity"), choices=[SelectChoice("info", _l("Information")),
+                                                    SelectChoice("warning", _l("Warning")),
+                                                    SelectChoice("outage", _l("Outage"))])
     starts_at = DateTimeLocalField(_l("Starts (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
                                    description=_l("Empty means now."))
     ends_at = DateTimeLocalField(_l("Ends (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()],

@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.models import STAFF_ROLES, User
@@ -209,7 +210,7 @@ def metrics():
 # --- admin: announcements ----------------------------------------------------------------------
 
 def _category_choices():
-    return [(category.slug, category.name) for category in browsing.categories()]
+    return [SelectChoice(category.slug, category.name) for category in browsing.categories()]
 
 
 def _utc(moment):
@@ -307,7 +308,7 @@ def department_edit(department_id=None):
     department = staff_admin.get_department(department_id) if department_id is not None else None
     form = DepartmentEditForm()
     staff_users = db.session.scalars(select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.username)).all()
-    form.members.choices = [(str(user.id), user.username) for user in staff_users]
+    form.members.choices = [SelectChoice(str(user.id), user.username) for user in staff_users]
     if request.method == "GET" and department is not None:
         form.name.data, form.slug.data = department.name, department.slug
         form.members.data = [str(member.id) for member in department.members]

@@ -1,0 +1,79 @@
+"""Service announcements: admin CRUD, active window, category limits, one query per page."""
+from datetime import timedelta
+
+import pytest
+
+
+@pytest.fixture()
+def world(make):
+    make.category("printers")
+    make.category("billing")
+    make.user("root", role="admin")
+    make.user("alice")
+    return None
+
+
+def test_admin_publishes_banner_shown_while_active(world, auth, client, frozen_clock):
+    auth.login("root")
+    start = frozen_clock.current + timedelta(hours=1)
+    response = client.post("/staff/admin/announcements/new", data={
+        "title": "Payment outage", "body": "Card payments fail. <script>alert(1)</script> **We are on it.**",
+        "severity": "outage", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 303
+    auth.logout()
+    assert "Payment outage" not in client.get("/").get_data(as_text=True)
+    frozen_clock.advance(hours=1)
+    html = client.get("/").get_data(as_text=True)
+    assert "Payment outage" in html and "announcement-outage" in html
+    assert "<strong>We are on it.</strong>" in html and "<script>alert(1)" not in html
+    frozen_clock.advance(hours=2)
+    assert "Payment outage" not in client.get("/").get_data(as_text=True)
+
+
+def test_category_limited_banner(world, auth, client, make):
+    auth.login("root")
+    client.post("/staff/admin/announcements/new", data={
+        "title": "Billing maintenance tonight", "body": "Invoices are read-only from 22:00.",
+        "severity": "warning", "categories": ["billing"]})
+    assert "Billing maintenance" not in client.get("/").get_data(as_text=True)
+    assert "Billing maintenance" in client.get("/?category=billing").get_data(as_text=True)
+    thread_id = make.thread(make.user("bob"), category="billing")
+    assert "Billing maintenance" in client.get(f"/threads/{thread_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data,field", [
+    ({"title": "x", "body": "Some text here", "severity": "info"}, "title"),
+    ({"title": "Valid title", "body": "Some text here", "severity": "panic"}, "severity"),
+    ({"title": "Valid title", "body": "Some text", "severity": "info", "starts_at": "2026-03-02T10:00",
+      "ends_at": "2026-03-02T09:00"}, "ends_at"),
+    ({"title": "Valid title", "body": "Some text", "severity": "info", "starts_at": "soon"}, "starts_at"),
+])
+def test_bad_announcements_are_400(world, auth, client, data, field):
+    auth.login("root")
+    response = client.post("/staff/admin/announcements/new", data=data)
+    assert response.status_code == 400
+
+
+def test_edit_and_delete(world, auth, client):
+    auth.login("root")
+    client.post("/staff/admin/announcements/new", data={"title": "First title", "body": "Body text",
+                                                        "severity": "info"})
+    assert "First title" in client.get("/staff/admin/announcements").get_data(as_text=True)
+    client.post("/staff/admin/announcements/1/edit", data={"title": "Second title", "body": "Body", "severity": "info"})
+    assert "Second title" in client.get("/").get_data(as_text=True)
+    assert client.post("/staff/admin/announcements/1/delete").status_code == 303
+    assert "Second title" not in client.get("/").get_data(as_text=True)
+    assert client.post("/staff/admin/announcements/1/delete").status_code == 404
+
+
+def test_banner_costs_one_query(world, auth, client, count_queries):
+    auth.login("root")
+    for n in range(3):
+        client.post("/staff/admin/announcements/new", data={"title": f"Notice number {n}", "body": "Text",
+                                                            "severity": "info", "categories": ["billing"]})
+    auth.logout()
+    client.get("/")
+    with count_queries() as counter:
+        client.get("/?category=billing")
+    assert sum("announcements" in statement for statement in counter.statements) == 1
