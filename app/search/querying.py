@@ -26,7 +26,8 @@ from whoosh.qparser import (
 )
 
 from .backend import SearchQuery
-from .schema import SCHEMA, SECTION_WEIGHTS, naive_utc
+from .ranking import SECTION_WEIGHTS
+from .schema import SCHEMA, naive_utc
 
 MAX_QUERY_CHARS = 500
 # A document matching more of the words scores higher (Whoosh's coordination bonus).

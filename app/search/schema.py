@@ -15,20 +15,7 @@ from whoosh.formats import PositionBoosts
 
 from .analysis import WeightedText, bilingual_analyzer, vocabulary_analyzer
 from .backend import SearchHit, ThreadDocument
-
-# How much a word counts, by where in the thread it stands: the title says what
-# a thread is about, tags are chosen words, the question and the accepted answer
-# say it in detail, other answers drift more.
-SECTION_WEIGHTS = {
-    "title": 3.0,
-    "tags": 2.0,
-    "question": 1.5,
-    "accepted": 1.5,
-    "answers": 1.0,
-}
-
-# A thread's standing ranks it among equally relevant ones (see ``ranking``).
-OPEN, HAS_ACCEPTED, RESOLVED = 0, 1, 2
+from .ranking import SECTION_WEIGHTS, STANDING_BOOSTS, standing
 
 # Long threads are highlighted from their beginning only: tokenizing whole
 # threads for every hit on a page would cost more than the search itself.
@@ -60,7 +47,7 @@ SCHEMA = Schema(
     created_at=DATETIME(stored=True, sortable=True),
     last_activity_at=DATETIME(),
     score=NUMERIC(int, bits=64, stored=True, sortable=True),
-    standing=NUMERIC(int, bits=8, signed=False, sortable=True),
+    standing=STORED(),
     version=STORED(),
     snippet_source=STORED(),
     accepted_excerpt=STORED(),
@@ -82,12 +69,6 @@ def excerpt(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
 
 
-def _standing(doc: ThreadDocument) -> int:
-    if doc.status == "resolved":
-        return RESOLVED
-    return HAS_ACCEPTED if doc.has_accepted else OPEN
-
-
 def document_fields(doc: ThreadDocument) -> dict:
     """The field values Whoosh stores for ``doc``."""
     question = f"{doc.question_text}\n{doc.extra_terms}"
@@ -101,7 +82,9 @@ def document_fields(doc: ThreadDocument) -> dict:
     body = "\n".join(
         part for part in (doc.question_text, doc.accepted_answer_text, doc.answers_text) if part
     )
+    thread_standing = standing(doc.status, doc.has_accepted)
     return {
+        "_boost": STANDING_BOOSTS[thread_standing],
         "id": str(doc.thread_id),
         "text": WeightedText((text, SECTION_WEIGHTS[name]) for name, text in sections.items()),
         "title": doc.title,
@@ -114,7 +97,7 @@ def document_fields(doc: ThreadDocument) -> dict:
         "created_at": naive_utc(doc.created_at),
         "last_activity_at": naive_utc(doc.last_activity_at),
         "score": doc.score,
-        "standing": _standing(doc),
+        "standing": thread_standing,
         "version": doc.version,
         "snippet_source": body[:SNIPPET_SOURCE_CHARS],
         "accepted_excerpt": excerpt(doc.accepted_answer_text, EXCERPT_CHARS),

@@ -24,12 +24,10 @@ from .backend import SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDo
 from .generations import Generations
 from .highlight import snippet_html
 from .querying import clean_text, filter_query, parse_similar, parse_syntax, parse_words
-from .ranking import StandingWeighting
 from .schema import SCHEMA, document_fields, stored_hit
 
 logger = logging.getLogger(__name__)
 
-_WEIGHTING = StandingWeighting()
 _STEMMED_FIELDS = frozenset({"text", "title", "question"})
 # similar() ranks this many candidates by relevance, then shows the answered ones
 # among them first: relevance decides what is similar, standing the order.
@@ -144,12 +142,12 @@ class WhooshBackend(SearchBackend):
     @contextmanager
     def _searcher(self):
         try:
-            searcher = self._generations.current().searcher(weighting=_WEIGHTING)
+            searcher = self._generations.current().searcher()
         except (OSError, EmptyIndexError):
             # Files vanished between reading CURRENT (or Whoosh's table of
             # contents) and opening them: a rebuild or merge replaced them.
             # The state on disk is consistent again; look once more.
-            searcher = self._generations.current().searcher(weighting=_WEIGHTING)
+            searcher = self._generations.current().searcher()
         with searcher:
             yield searcher
 
