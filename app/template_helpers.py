@@ -4,7 +4,7 @@ from datetime import datetime
 from flask import Flask, request, url_for
 from flask_babel import format_datetime, format_timedelta, get_locale
 
-from app import clock
+from app import clock, i18n
 
 
 def time_ago(moment: datetime | None) -> str:
@@ -23,6 +23,7 @@ def url_with(**changes) -> str:
 
 
 def register(app: Flask) -> None:
+    i18n.install(app)
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.filters["datetime"] = lambda moment, fmt="medium": format_datetime(moment, fmt) if moment else ""
     app.jinja_env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""

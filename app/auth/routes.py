@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
-from app.extensions import db, limiter, login_manager
+from app.extensions import csrf, db, limiter, login_manager
 from app.models import User
 from app.services import accounts
 from app.services.errors import ValidationFailed
@@ -77,7 +77,9 @@ def logout():
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt
 def set_language():
+    """Exempt from CSRF: a forged request can only switch the display language."""
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale

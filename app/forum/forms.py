@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired
 
 
@@ -18,11 +18,3 @@ class AnswerForm(FlaskForm):
     body = TextAreaField(_l("Your answer"), validators=[DataRequired()],
                          description=_l("Markdown works: **bold**, lists, `code`, links."))
     submit = SubmitField(_l("Post your answer"))
-
-
-class VoteForm(FlaskForm):
-    value = HiddenField()
-
-
-class AcceptForm(FlaskForm):
-    answer_id = HiddenField()

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import limiter
 from app.forum import bp
-from app.forum.forms import AcceptForm, AnswerForm, QuestionForm, VoteForm
+from app.forum.forms import AnswerForm, QuestionForm
 from app.markup import render_markdown
 from app.services import browsing, posting, resolution, voting
 from app.services.errors import ServiceError, TooLarge, ValidationFailed
@@ -78,11 +78,12 @@ def ask():
 
 @bp.route("/threads/<int:thread_id>")
 def thread(thread_id):
-    view = browsing.load_thread(thread_id, current_user if current_user.is_authenticated else None)
+    if not current_user.is_authenticated:
+        view = browsing.load_thread(thread_id)
+        return render_template("forum/thread.html", view=view, thread=view.thread, can_accept=False)
+    view = browsing.load_thread(thread_id, current_user)
     return render_template("forum/thread.html", view=view, thread=view.thread, answer_form=AnswerForm(),
-                           vote_form=VoteForm(), accept_form=AcceptForm(),
-                           can_accept=current_user.is_authenticated
-                           and resolution.can_accept(current_user, view.thread))
+                           can_accept=resolution.can_accept(current_user, view.thread))
 
 
 @bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
@@ -134,7 +135,6 @@ def _thread_with_answer_form(thread_id: int, form: AnswerForm):
     """Re-render the thread with the rejected answer in the editor, so nothing typed is lost."""
     view = browsing.load_thread(thread_id, current_user)
     return render_template("forum/thread.html", view=view, thread=view.thread, answer_form=form,
-                           vote_form=VoteForm(), accept_form=AcceptForm(),
                            can_accept=resolution.can_accept(current_user, view.thread))
 
 

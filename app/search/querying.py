@@ -5,10 +5,10 @@ will also paste stack traces, half-closed quotes and megabytes of logs. So the
 text is cleaned and cut first, parsed with the full syntax, and if parsing or
 running that query goes wrong anyway, searched again as plain words.
 
-Without operators, words are OR-ed, documents matching more of them first:
-customers describe problems in sentences, and requiring every word of a sentence
-finds nothing. Wildcards are off: they bypass stemming and folding, and a short
-prefix expands to most of the vocabulary.
+Without operators, words are OR-ed (BM25 ranks documents matching more of them
+first): customers describe problems in sentences, and requiring every word of a
+sentence finds nothing. Wildcards are off: they bypass stemming and folding, and
+a short prefix expands to most of the vocabulary.
 """
 
 import re
@@ -17,21 +17,19 @@ from datetime import date, datetime, time, timezone
 from itertools import groupby
 
 from whoosh import query as q
-from whoosh.qparser import (
-    FieldAliasPlugin,
-    MultifieldParser,
-    OrGroup,
-    QueryParser,
-    WildcardPlugin,
-)
+from whoosh.qparser import FieldAliasPlugin, OrGroup, QueryParser, WildcardPlugin
 
+from .analysis import folded_tokens, index_terms
 from .backend import SearchQuery
 from .ranking import SECTION_WEIGHTS
 from .schema import SCHEMA, naive_utc
 
 MAX_QUERY_CHARS = 500
-# A document matching more of the words scores higher (Whoosh's coordination bonus).
-_ANY_WORD = OrGroup.factory(0.9)
+# similar() looks for the rarest words of a title being typed: they say what it
+# is about, and they are quick to look up where common words are not.
+SIMILAR_TERMS = 5
+SIMILAR_MAX_THREAD_SHARE = 0.05
+_SIMILAR_FIELDS = ("title", "question")
 _UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _WORDS = re.compile(r"\w+")
 
@@ -56,18 +54,14 @@ def _phrase(fieldname, words, slop=1, boost=1.0, char_ranges=None):
 
 
 def _syntax_parser():
-    parser = QueryParser("text", SCHEMA, group=_ANY_WORD, phraseclass=_phrase)
+    parser = QueryParser("text", SCHEMA, group=OrGroup, phraseclass=_phrase)
     parser.remove_plugin_class(WildcardPlugin)
     parser.add_plugin(FieldAliasPlugin({"tags": ["tag"]}))
     return parser
 
 
 _SYNTAX_PARSER = _syntax_parser()
-_WORDS_PARSER = QueryParser("text", SCHEMA, group=_ANY_WORD, plugins=[])
-# A question being typed is compared with what other askers wrote, not answers.
-_SIMILAR_PARSER = MultifieldParser(
-    ["title", "question"], SCHEMA, fieldboosts=SECTION_WEIGHTS, group=_ANY_WORD, plugins=[]
-)
+_WORDS_PARSER = QueryParser("text", SCHEMA, group=OrGroup, plugins=[])
 
 
 def clean_text(text: str) -> str:
@@ -91,9 +85,28 @@ def parse_words(text: str) -> q.Query:
     return _WORDS_PARSER.parse(" ".join(_WORDS.findall(text)))
 
 
-def parse_similar(title: str) -> q.Query:
-    """Any word of a question title being typed, in other titles and questions."""
-    return _SIMILAR_PARSER.parse(" ".join(_WORDS.findall(title)))
+def similar_query(reader, title: str) -> q.Query:
+    """The meaningful words of a question title being typed, in other titles and questions.
+
+    Meaningful: the ``SIMILAR_TERMS`` rarest of its indexed terms that occur in
+    at most ``SIMILAR_MAX_THREAD_SHARE`` of the questions, or else its rarest one
+    (as Lucene's MoreLikeThis does). Answers are not searched: a question being
+    typed is compared with what other askers wrote.
+    """
+    terms = {term for token in folded_tokens(title) for term in index_terms(token.text)}
+    by_rarity = sorted(
+        (frequency, term)
+        for term in terms
+        if (frequency := reader.doc_frequency("question", term))
+    )
+    most = SIMILAR_MAX_THREAD_SHARE * reader.doc_count()
+    chosen = [term for frequency, term in by_rarity if frequency <= most][:SIMILAR_TERMS]
+    chosen = chosen or [term for _, term in by_rarity[:1]]
+    return q.Or([
+        q.Term(field, term, boost=SECTION_WEIGHTS[field])
+        for term in chosen
+        for field in _SIMILAR_FIELDS
+    ])
 
 
 def filter_query(search: SearchQuery) -> q.Query | None:

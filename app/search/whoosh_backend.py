@@ -23,7 +23,7 @@ from .analysis import fold, index_terms
 from .backend import SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument
 from .generations import Generations
 from .highlight import snippet_html
-from .querying import clean_text, filter_query, parse_similar, parse_syntax, parse_words
+from .querying import clean_text, filter_query, parse_syntax, parse_words, similar_query
 from .schema import SCHEMA, document_fields, stored_hit
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ _STEMMED_FIELDS = frozenset({"text", "title", "question"})
 # among them first: relevance decides what is similar, standing the order.
 _SIMILAR_CANDIDATES_PER_SLOT = 4
 _PROGRESS_EVERY = 100
+# _UNOPTIMIZED: searches pass optimize=False. Whoosh's block-quality skipping
+# rarely skips anything on these postings, and it makes counting the total a
+# second pass over all matches; without it, one pass scores and counts
+# (measured: 20-50% faster on common and three-word queries).
 # Words of a query that spelling correction leaves alone: operators, field names
 # (a word before ":"), numbers and words too short to guess at.
 _CORRECTABLE_WORD = re.compile(r"\b(?!(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b)[^\W\d_]{3,}\b(?!:)")
@@ -87,13 +91,13 @@ class WhooshBackend(SearchBackend):
         text = clean_text(title)
         if not text or limit < 1:
             return []
-        similar_query = parse_similar(text)
         with self._searcher() as searcher:
+            similar = similar_query(searcher.reader(), text)
             candidates = searcher.search(
-                similar_query, limit=limit * _SIMILAR_CANDIDATES_PER_SLOT
+                similar, limit=limit * _SIMILAR_CANDIDATES_PER_SLOT, optimize=False
             )
             answered_first = sorted(candidates, key=lambda hit: -hit["standing"])[:limit]
-            terms = _highlight_terms(similar_query)
+            terms = _highlight_terms(similar)
             return [_hit(hit, terms) for hit in answered_first]
 
     def rebuild(
@@ -158,6 +162,7 @@ class WhooshBackend(SearchBackend):
             filter=filter_query(search),
             sortedby="created_at" if newest else None,
             reverse=newest,
+            optimize=False,  # see _UNOPTIMIZED
         )
         total = len(results)
         terms = _highlight_terms(user_query)

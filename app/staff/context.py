@@ -27,7 +27,8 @@ class ThreadPanel:
         self.is_staff = bool(self.user and self.user.is_staff)
         self.is_asker = bool(self.user and self.user.id == thread.author_id)
         self.check_pending = resolution_check.check_pending(thread, self.user)
-        self.can_ask_staff = resolution_check.can_ask_staff(self.user, thread)
+        # While the resolution check is open, its "No" is the way to staff; one prompt at a time.
+        self.can_ask_staff = resolution_check.can_ask_staff(self.user, thread) and not self.check_pending
         self.staff_request = (resolution_check.pending_request(thread)
                               if self.user and (self.can_ask_staff or self.is_asker) and not thread.needs_staff
                               else None)

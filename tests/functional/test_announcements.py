@@ -2,6 +2,10 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Announcement
 
 
 @pytest.fixture()
@@ -55,16 +59,18 @@ def test_bad_announcements_are_400(world, auth, client, data, field):
     assert response.status_code == 400
 
 
-def test_edit_and_delete(world, auth, client):
+def test_edit_and_delete(app, world, auth, client):
     auth.login("root")
     client.post("/staff/admin/announcements/new", data={"title": "First title", "body": "Body text",
                                                         "severity": "info"})
     assert "First title" in client.get("/staff/admin/announcements").get_data(as_text=True)
-    client.post("/staff/admin/announcements/1/edit", data={"title": "Second title", "body": "Body", "severity": "info"})
+    with app.app_context():
+        item_id = db.session.scalar(select(Announcement.id))
+    client.post(f"/staff/admin/announcements/{item_id}/edit", data={"title": "Second title", "body": "Body", "severity": "info"})
     assert "Second title" in client.get("/").get_data(as_text=True)
-    assert client.post("/staff/admin/announcements/1/delete").status_code == 303
+    assert client.post(f"/staff/admin/announcements/{item_id}/delete").status_code == 303
     assert "Second title" not in client.get("/").get_data(as_text=True)
-    assert client.post("/staff/admin/announcements/1/delete").status_code == 404
+    assert client.post(f"/staff/admin/announcements/{item_id}/delete").status_code == 404
 
 
 def test_banner_costs_one_query(world, auth, client, count_queries):

@@ -77,11 +77,14 @@ def test_canned_replies_crud_and_insert_on_thread(app, world, make, auth, client
     assert client.post("/staff/canned-replies/new", data={
         "title": "Driver reinstall", "body": "Hi {asker}, about “{thread_title}”: reinstall the driver. {unknown}"
     }).status_code == 303
+    with app.app_context():
+        from app.models import CannedReply
+        reply_id = db.session.scalar(select(CannedReply.id))
     page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
     assert "Hi bob, about “Printer &lt;b&gt;jams&lt;/b&gt; again”: reinstall the driver. {unknown}" in page
     assert "data-canned-insert" in page and "js/staff.js" in page
-    assert client.post("/staff/canned-replies/1/edit", data={"title": "Driver reinstall v2",
+    assert client.post(f"/staff/canned-replies/{reply_id}/edit", data={"title": "Driver reinstall v2",
                                                              "body": "Hello {asker}, try this."}).status_code == 303
     assert "Driver reinstall v2" in client.get("/staff/canned-replies").get_data(as_text=True)
-    assert client.post("/staff/canned-replies/1/delete").status_code == 303
-    assert client.get("/staff/canned-replies/1/edit").status_code == 404
+    assert client.post(f"/staff/canned-replies/{reply_id}/delete").status_code == 303
+    assert client.get(f"/staff/canned-replies/{reply_id}/edit").status_code == 404
