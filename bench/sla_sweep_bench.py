@@ -67,14 +67,15 @@ def make_due(count: int, round_no: int) -> None:
 
 
 def plan() -> str:
-    condition = sla.overdue_condition(NOW)
-    statement = update(Thread).where(condition).values(needs_staff=True, escalated_at=NOW).returning(Thread.id)
-    compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": False})
-    params = compiled.params
+    """The query plan of the sweep's UPDATE (the same WHERE as sla.overdue_condition)."""
+    sweep_sql = ("UPDATE threads SET needs_staff = true, escalated_at = :now WHERE status = 'unanswered' "
+                 "AND sla_due_at <= :now AND needs_staff = false AND escalated_at IS NULL "
+                 "AND visibility = 'visible' RETURNING id")
     if db.engine.dialect.name == "sqlite":
-        rows = db.session.execute(text("EXPLAIN QUERY PLAN " + str(compiled)), params).all()
+        rows = db.session.execute(text("EXPLAIN QUERY PLAN " + sweep_sql),
+                                  {"now": NOW.replace(tzinfo=None).isoformat(" ")}).all()
         return " | ".join(row[-1] for row in rows)
-    rows = db.session.execute(text("EXPLAIN " + str(compiled)), params).all()
+    rows = db.session.execute(text("EXPLAIN " + sweep_sql), {"now": NOW}).all()
     return " | ".join(row[0].strip() for row in rows)
 
 

@@ -70,9 +70,10 @@ class Thread(db.Model):
         Index("ix_threads_status_sla_due_at", "status", "sla_due_at"),
         Index("ix_threads_category_last_activity", "category_id", "last_activity_at"),
         Index("ix_threads_author_id", "author_id"),
-        Index("ix_threads_last_activity_at", "last_activity_at"),
-        Index("ix_threads_created_at", "created_at"),
-        Index("ix_threads_score", "score"),
+        # The list's three sorts, led by visibility so counts and deep pages read only the index.
+        Index("ix_threads_visibility_last_activity", "visibility", "last_activity_at", "id"),
+        Index("ix_threads_visibility_created", "visibility", "created_at", "id"),
+        Index("ix_threads_visibility_score", "visibility", "score", "id"),
         Index("ix_threads_needs_staff_escalated_at", "needs_staff", "escalated_at"),
         Index("ix_threads_assignee_id", "assignee_id"),
     )

@@ -137,7 +137,7 @@ class SearchBackend(ABC):
         docs: Iterable[ThreadDocument],
         progress: Callable[[int], object] | None = None,
     ) -> int:
-        """Replace the whole index with ``docs`` while searches keep working.
+        """Replace the whole index with ``docs`` (one per thread) while searches keep working.
 
         ``progress(n)`` is told every so often how many more documents were
         added since its previous call (so ``click``'s ``bar.update`` fits).

@@ -57,6 +57,12 @@ class Generations:
             opened = self._opened = self._open(name)
         return opened[1]
 
+    def reopen(self) -> FileIndex:
+        """The current generation opened afresh, after its cached index failed:
+        a rebuild retired it, or its files were damaged."""
+        self._opened = None
+        return self.current()
+
     def create(self) -> tuple[str, FileIndex]:
         """A new, empty, not yet current generation."""
         number = max(self._numbers(), default=0) + 1

@@ -26,9 +26,11 @@ from .schema import SCHEMA, naive_utc
 
 MAX_QUERY_CHARS = 500
 # similar() looks for the rarest words of a title being typed: they say what it
-# is about, and they are quick to look up where common words are not.
+# is about, and they are quick to look up where common words are not. A word is
+# too common when more than 5% of all questions, and more than 1,000, hold it.
 SIMILAR_TERMS = 5
 SIMILAR_MAX_THREAD_SHARE = 0.05
+SIMILAR_ALWAYS_RARE = 1000
 _SIMILAR_FIELDS = ("title", "question")
 _UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _WORDS = re.compile(r"\w+")
@@ -88,9 +90,8 @@ def parse_words(text: str) -> q.Query:
 def similar_query(reader, title: str) -> q.Query:
     """The meaningful words of a question title being typed, in other titles and questions.
 
-    Meaningful: the ``SIMILAR_TERMS`` rarest of its indexed terms that occur in
-    at most ``SIMILAR_MAX_THREAD_SHARE`` of the questions, or else its rarest one
-    (as Lucene's MoreLikeThis does). Answers are not searched: a question being
+    Meaningful: its ``SIMILAR_TERMS`` rarest indexed terms that are not too
+    common, or else its rarest one (as Lucene's MoreLikeThis does). Answers are not searched: a question being
     typed is compared with what other askers wrote.
     """
     terms = {term for token in folded_tokens(title) for term in index_terms(token.text)}
@@ -99,7 +100,7 @@ def similar_query(reader, title: str) -> q.Query:
         for term in terms
         if (frequency := reader.doc_frequency("question", term))
     )
-    most = SIMILAR_MAX_THREAD_SHARE * reader.doc_count()
+    most = max(SIMILAR_MAX_THREAD_SHARE * reader.doc_count(), SIMILAR_ALWAYS_RARE)
     chosen = [term for frequency, term in by_rarity if frequency <= most][:SIMILAR_TERMS]
     chosen = chosen or [term for _, term in by_rarity[:1]]
     return q.Or([

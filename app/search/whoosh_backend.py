@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import query as q
-from whoosh.index import EmptyIndexError
 
 from .analysis import fold, index_terms
 from .backend import SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument
@@ -33,10 +32,6 @@ _STEMMED_FIELDS = frozenset({"text", "title", "question"})
 # among them first: relevance decides what is similar, standing the order.
 _SIMILAR_CANDIDATES_PER_SLOT = 4
 _PROGRESS_EVERY = 100
-# _UNOPTIMIZED: searches pass optimize=False. Whoosh's block-quality skipping
-# rarely skips anything on these postings, and it makes counting the total a
-# second pass over all matches; without it, one pass scores and counts
-# (measured: 20-50% faster on common and three-word queries).
 # Words of a query that spelling correction leaves alone: operators, field names
 # (a word before ":"), numbers and words too short to guess at.
 _CORRECTABLE_WORD = re.compile(r"\b(?!(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b)[^\W\d_]{3,}\b(?!:)")
@@ -94,7 +89,7 @@ class WhooshBackend(SearchBackend):
         with self._searcher() as searcher:
             similar = similar_query(searcher.reader(), text)
             candidates = searcher.search(
-                similar, limit=limit * _SIMILAR_CANDIDATES_PER_SLOT, optimize=False
+                similar, limit=limit * _SIMILAR_CANDIDATES_PER_SLOT, optimize=False  # see _page
             )
             answered_first = sorted(candidates, key=lambda hit: -hit["standing"])[:limit]
             terms = _highlight_terms(similar)
@@ -147,11 +142,12 @@ class WhooshBackend(SearchBackend):
     def _searcher(self):
         try:
             searcher = self._generations.current().searcher()
-        except (OSError, EmptyIndexError):
-            # Files vanished between reading CURRENT (or Whoosh's table of
-            # contents) and opening them: a rebuild or merge replaced them.
-            # The state on disk is consistent again; look once more.
-            searcher = self._generations.current().searcher()
+        # Files vanished between reading CURRENT and opening them (a rebuild
+        # retired the generation) or were damaged since it was opened; either
+        # way Whoosh can raise almost anything. Reopening takes the current
+        # generation, or replaces a broken one with an empty one.
+        except Exception:
+            searcher = self._generations.reopen().searcher()
         with searcher:
             yield searcher
 
@@ -162,7 +158,10 @@ class WhooshBackend(SearchBackend):
             filter=filter_query(search),
             sortedby="created_at" if newest else None,
             reverse=newest,
-            optimize=False,  # see _UNOPTIMIZED
+            # Whoosh's block-quality skipping rarely skips anything here, and it
+            # makes counting the total a second pass over all matches; without
+            # it one pass scores and counts (measured 20-50% faster).
+            optimize=False,
         )
         total = len(results)
         terms = _highlight_terms(user_query)
@@ -181,18 +180,15 @@ class WhooshBackend(SearchBackend):
         None if every word is known: a query that matches is not corrected.
         """
         reader = searcher.reader()
-        corrected, changed = [], False
-        last = 0
+        pieces, last = [], 0
         for match in _CORRECTABLE_WORD.finditer(text):
-            word = match.group()
-            if _known(reader, word):
+            if _known(reader, match.group()):
                 continue
-            correction = _closest_word(reader, word.lower())
+            correction = _closest_word(reader, match.group().lower())
             if correction:
-                corrected += [text[last:match.start()], correction]
+                pieces += [text[last:match.start()], correction]
                 last = match.end()
-                changed = True
-        return "".join(corrected) + text[last:] if changed else None
+        return "".join(pieces) + text[last:] if pieces else None
 
 
 def _known(reader, word: str) -> bool:

@@ -1,0 +1,527 @@
+"""The Whoosh search backend on a temporary index, without the app."""
+
+import logging
+import re
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from app.search import (
+    NullBackend,
+    SearchPage,
+    SearchQuery,
+    ThreadDocument,
+    WhooshBackend,
+    make_backend,
+)
+
+START = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def thread_doc(
+    thread_id,
+    title="",
+    question="",
+    *,
+    answers="",
+    accepted="",
+    extra="",
+    tags=(),
+    category="general",
+    status="unanswered",
+    created_at=None,
+    version="v1",
+):
+    created_at = created_at or START + timedelta(days=thread_id)
+    return ThreadDocument(
+        thread_id=thread_id,
+        title=title,
+        question_text=question,
+        answers_text=answers,
+        accepted_answer_text=accepted,
+        extra_terms=extra,
+        tags=list(tags),
+        category=category,
+        status=status,
+        author="alice",
+        created_at=created_at,
+        last_activity_at=created_at,
+        score=thread_id,
+        has_accepted=bool(accepted),
+        version=version,
+    )
+
+
+@pytest.fixture
+def backend(tmp_path):
+    return WhooshBackend(tmp_path / "index")
+
+
+def search(backend, text, **filters):
+    return backend.query(SearchQuery(text, **filters))
+
+
+def ids(page):
+    return [hit.thread_id for hit in page.items]
+
+
+# Ranking
+
+
+def test_resolved_thread_with_words_in_title_beats_open_one_with_them_in_body(backend):
+    backend.index([
+        thread_doc(1, "Question about the office", "The printer jams. Printer jams again."),
+        thread_doc(2, "Printer jams", "It happened today.", status="resolved", accepted="Clean it."),
+    ])
+
+    assert ids(search(backend, "printer jams")) == [2, 1]
+
+
+@pytest.mark.parametrize("status, accepted", [("resolved", "Restart it."), ("answered", "Restart it.")])
+def test_thread_with_accepted_answer_outranks_an_otherwise_equal_open_one(backend, status, accepted):
+    backend.index([thread_doc(1, "Scanner offline", "The scanner is offline.", answers="Restart it.")])
+    backend.index([thread_doc(2, "Scanner offline", "The scanner is offline.",
+                              status=status, accepted=accepted)])
+
+    assert ids(search(backend, "scanner")) == [2, 1]
+
+
+def test_accepted_answer_counts_more_than_other_answers(backend):
+    backend.index([
+        thread_doc(1, "Router", "Help", accepted="Check the cable.", answers="Replace the firmware."),
+        thread_doc(2, "Router", "Help", accepted="Replace the firmware.", answers="Check the cable."),
+    ])
+
+    assert ids(search(backend, "firmware")) == [2, 1]
+
+
+# Filters, sorting, paging
+
+
+@pytest.fixture
+def catalogue(backend):
+    backend.index([
+        thread_doc(1, "Invoice missing", category="billing", tags=["invoice"],
+                   created_at=datetime(2025, 1, 10, tzinfo=timezone.utc)),
+        thread_doc(2, "Invoice wrong", category="billing", tags=["invoice", "tax"],
+                   status="resolved", accepted="Fixed.",
+                   created_at=datetime(2025, 2, 10, tzinfo=timezone.utc)),
+        thread_doc(3, "Invoice printer", category="hardware", tags=["printer"],
+                   created_at=datetime(2025, 3, 10, 23, 30, tzinfo=timezone.utc)),
+    ])
+    return backend
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({"category": "billing"}, {1, 2}),
+    ({"category": "hardware"}, {3}),
+    ({"tag": "tax"}, {2}),
+    ({"tag": "Invoice"}, {1, 2}),
+    ({"status": "resolved"}, {2}),
+    ({"date_from": date(2025, 2, 1)}, {2, 3}),
+    ({"date_to": date(2025, 3, 10)}, {1, 2, 3}),
+    ({"date_to": date(2025, 3, 9)}, {1, 2}),
+    ({"date_from": datetime(2025, 2, 10, 1, 0, tzinfo=timezone(timedelta(hours=2)))}, {2, 3}),
+    ({"date_from": date(2025, 1, 15), "date_to": date(2025, 2, 28)}, {2}),
+    ({"category": "billing", "status": "unanswered"}, {1}),
+])
+def test_filters_restrict_results(catalogue, filters, expected):
+    assert set(ids(search(catalogue, "invoice", **filters))) == expected
+
+
+def test_blank_text_lists_filtered_threads_newest_first(catalogue):
+    assert ids(search(catalogue, "  ", category="billing")) == [2, 1]
+
+
+def test_newest_sort_orders_by_creation_time(backend):
+    backend.index([
+        thread_doc(1, "Printer printer printer", created_at=datetime(2025, 1, 3, tzinfo=timezone.utc)),
+        thread_doc(2, "Printer", created_at=datetime(2025, 1, 9, tzinfo=timezone.utc)),
+        thread_doc(3, "Old printer", created_at=datetime(2024, 12, 1, tzinfo=timezone.utc)),
+    ])
+
+    assert ids(search(backend, "printer", sort="newest")) == [2, 1, 3]
+
+
+def test_pages_split_all_results_and_report_totals(backend):
+    backend.index(thread_doc(n, f"Modem issue {n}") for n in range(1, 26))
+
+    pages = [search(backend, "modem", per_page=10, page=n) for n in (1, 2, 3, 4)]
+
+    assert [(p.total, p.pages, p.page, len(p.items)) for p in pages] == [
+        (25, 3, 1, 10), (25, 3, 2, 10), (25, 3, 3, 5), (25, 3, 4, 0)]
+    assert sorted(i for p in pages for i in ids(p)) == list(range(1, 26))
+
+
+def test_hits_carry_the_stored_thread_facts(backend):
+    backend.index([thread_doc(7, "Printer jams", "Paper stuck.", tags=["printer", "paper"],
+                              category="hardware", status="resolved",
+                              accepted="Open the back cover. " * 30)])
+
+    hit = search(backend, "printer").items[0]
+
+    assert (hit.thread_id, hit.title, hit.status, hit.score, hit.category, hit.tags) == (
+        7, "Printer jams", "resolved", 7, "hardware", ["printer", "paper"])
+    assert hit.created_at == START + timedelta(days=7)
+    assert hit.accepted_answer_excerpt.startswith("Open the back cover. Open")
+    assert hit.accepted_answer_excerpt.endswith("…")
+    assert len(hit.accepted_answer_excerpt) <= 201
+
+
+# Snippets
+
+
+def test_snippet_marks_matches_and_escapes_everything_else(backend):
+    backend.index([thread_doc(1, "Odd post", 'My printer shows <script>alert("x")</script> & <b>bold</b>')])
+
+    snippet = search(backend, "printer").items[0].snippet_html
+
+    assert "<mark>printer</mark>" in snippet
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in snippet
+    assert set(re.findall(r"<[^>]*>", snippet)) == {"<mark>", "</mark>"}
+
+
+def test_snippet_without_a_match_in_the_body_is_the_escaped_start(backend):
+    backend.index([thread_doc(1, "Printer", "<i>nothing</i> relevant here")])
+
+    assert search(backend, "printer").items[0].snippet_html == "&lt;i&gt;nothing&lt;/i&gt; relevant here"
+
+
+def test_snippet_marks_other_forms_of_the_query_words(backend):
+    backend.index([thread_doc(1, "Drucker", "Die Rechnungen und der Printer")])
+
+    snippet = search(backend, "rechnung printers").items[0].snippet_html
+
+    assert "<mark>Rechnungen</mark>" in snippet and "<mark>Printer</mark>" in snippet
+
+
+# Query syntax and malformed input
+
+
+@pytest.fixture
+def printers(backend):
+    backend.index([
+        thread_doc(1, "Printer jams on paper", "The printer jams on thick paper.", tags=["printer"]),
+        thread_doc(2, "Scanner offline", "The scanner lost its network.", tags=["scanner"]),
+        thread_doc(3, "Printer offline", "The printer is offline since Monday.", tags=["printer"]),
+    ])
+    return backend
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("printer AND jams", {1}),
+    ("printer NOT offline", {1}),
+    ("offline OR jams", {1, 2, 3}),
+    ('"printer jams"', {1}),
+    ('"jams printer"', set()),
+    ('"printers jammed"', {1}),
+    ("tag:scanner", {2}),
+    ("tags:printer AND offline", {3}),
+    ("title:offline", {2, 3}),
+    ("status:unanswered AND monday", {3}),
+])
+def test_whoosh_query_syntax_works(printers, text, expected):
+    assert set(ids(search(printers, text))) == expected
+
+
+MALFORMED = [
+    '"unbalanced quote', 'printer "jams', '"', "'", "AND", "OR", "NOT", "AND OR NOT",
+    "((", "))", "(printer", "printer)", "printer AND", "NOT NOT NOT", "x" * 5000,
+    "printer " * 1000, "\x00printer\x00", "\x07\x1b[31mprinter\x1b[0m", "\ud800printer",
+    "🖨️ printer 🔥", "🔥", "*", "?", "printer*", "~", "^", "printer^x", "title:", ":",
+    "tag:", "*:*", "created_at:[foo TO bar]", "score:[a TO 99999999999999999999999]",
+    'tags:"printer scanner"', "[", "{", "title:[a TO", "\\", "printer~2", "", "   ",
+]
+
+
+@pytest.mark.parametrize("text", MALFORMED)
+def test_malformed_queries_return_a_page(printers, text):
+    page = search(printers, text)
+
+    assert isinstance(page, SearchPage)
+    assert len(page.items) == min(page.total, 20)
+
+
+@pytest.mark.parametrize("text", MALFORMED)
+def test_malformed_titles_and_suggestions_do_not_raise(printers, text):
+    similar, suggestion = printers.similar(text), printers.suggest(text)
+
+    assert isinstance(similar, list) and (suggestion is None or isinstance(suggestion, str))
+
+
+def test_query_whoosh_cannot_run_falls_back_to_its_words(printers, caplog):
+    with caplog.at_level(logging.INFO, logger="app.search.whoosh_backend"):
+        page = search(printers, "created_at:[foo TO bar] scanner")
+
+    assert ids(page) == [2]
+    assert "syntax failed" in caplog.text
+
+
+def test_long_query_is_cut_and_still_searched(printers):
+    assert ids(search(printers, "scanner " + "zzz " * 2000)) == [2]
+
+
+# Language
+
+
+@pytest.mark.parametrize("indexed, searched", [
+    ("Die Rechnung fehlt", "Rechnungen"),
+    ("Alle Rechnungen fehlen", "Rechnung"),
+    ("Der Drucker druckt nicht", "Druckern"),
+    ("The printer is broken", "printers"),
+    ("All printers are broken", "printer"),
+    ("Printing stopped", "printed"),
+    ("Ein Café in München", "cafe munchen"),
+    ("Die Straße ist gesperrt", "Strasse"),
+    ("naïve résumé", "NAIVE RESUME"),
+])
+def test_stemming_and_accent_folding_find_other_forms(backend, indexed, searched):
+    backend.index([thread_doc(1, "Post", indexed), thread_doc(2, "Other", "Something unrelated")])
+
+    assert ids(search(backend, searched)) == [1]
+
+
+def test_stop_words_alone_find_nothing(printers):
+    assert search(printers, "the and der die das").total == 0
+
+
+# Suggestions
+
+
+@pytest.fixture
+def spelled(backend):
+    backend.index([
+        thread_doc(1, "Printer offline", "The printer is offline."),
+        thread_doc(2, "Printer jams", "Printer paper jams."),
+        thread_doc(3, "Pointer lost", "Mouse pointer vanished."),
+    ])
+    return backend
+
+
+@pytest.mark.parametrize("text, suggestion", [
+    ("pritner", "printer"),
+    ("pritner jams", "printer jams"),
+    ("pritner AND ofline", "printer AND offline"),
+    ("printer", None),
+    ("printers", None),
+    ("qqqqzzzz", None),
+    ("the", None),
+])
+def test_suggest_corrects_unknown_words_from_the_index(spelled, text, suggestion):
+    assert spelled.suggest(text) == suggestion
+
+
+def test_search_page_carries_the_suggestion(spelled):
+    page = search(spelled, "pritner")
+
+    assert (page.total, page.suggestion) == (0, "printer")
+
+
+# Similar threads
+
+
+def test_similar_lists_answered_threads_first_up_to_the_limit(backend):
+    backend.index([thread_doc(n, "Printer paper jam in tray", "Paper jam again.") for n in range(1, 6)])
+    backend.index([
+        thread_doc(6, "Printer jam", "A jam.", status="resolved", accepted="Remove the paper."),
+        thread_doc(7, "Paper tray", "Tray stuck.", status="answered", accepted="Push it."),
+        thread_doc(8, "Monitor flickers", "Flicker.", status="resolved", accepted="Cable."),
+    ])
+
+    similar = backend.similar("printer paper jam in the tray")
+
+    assert len(similar) == 5
+    assert [hit.thread_id for hit in similar[:2]] == [6, 7]
+    assert similar[0].accepted_answer_excerpt == "Remove the paper."
+    assert 8 not in [hit.thread_id for hit in similar]
+
+
+def test_similar_respects_the_limit_and_ignores_answers(backend):
+    backend.index([
+        thread_doc(1, "Printer offline", "Since Monday."),
+        thread_doc(2, "Scanner", "Broken.", answers="Maybe the printer driver?"),
+    ])
+
+    assert [hit.thread_id for hit in backend.similar("printer", limit=1)] == [1]
+    assert [hit.thread_id for hit in backend.similar("printer")] == [1]
+
+
+# Writing
+
+
+def test_remove_drops_threads_and_ignores_unknown_ids(printers):
+    printers.remove([1, 99])
+
+    assert set(ids(search(printers, "printer"))) == {3}
+
+
+def test_replaying_index_keeps_one_document_per_thread(backend):
+    doc = thread_doc(1, "Printer offline")
+    backend.index([doc])
+    backend.index([doc])
+    backend.index([doc, doc])
+
+    assert search(backend, "printer").total == 1
+    assert backend.doc_versions() == {1: "v1"}
+
+
+def test_reindexing_a_thread_replaces_its_content(backend):
+    backend.index([thread_doc(1, "Printer offline")])
+    backend.index([thread_doc(1, "Scanner offline", version="v2"), thread_doc(1, "Modem", version="v3")])
+
+    assert (search(backend, "printer").total, search(backend, "scanner").total) == (0, 0)
+    assert ids(search(backend, "modem")) == [1]
+    assert backend.doc_versions() == {1: "v3"}
+
+
+def test_clear_empties_the_index(printers):
+    printers.clear()
+
+    assert (search(printers, "printer").total, printers.doc_versions()) == (0, {})
+
+
+def test_rebuild_replaces_the_index_and_reports_progress(backend):
+    backend.index([thread_doc(1, "Printer offline")])
+    reported = []
+
+    count = backend.rebuild((thread_doc(n, f"Scanner {n}") for n in range(2, 252)), reported.append)
+
+    assert count == 250 and sum(reported) == 250 and len(reported) == 3
+    assert search(backend, "printer").total == 0
+    assert search(backend, "scanner").total == 250
+
+
+def test_rebuild_keeps_a_single_generation_on_disk(tmp_path):
+    backend = WhooshBackend(tmp_path)
+    backend.rebuild([thread_doc(1, "Printer")])
+    backend.rebuild([thread_doc(2, "Scanner")])
+
+    generations = sorted(path.name for path in tmp_path.iterdir() if path.is_dir())
+    assert generations == [(tmp_path / "CURRENT").read_text()]
+
+
+def test_failed_rebuild_leaves_the_index_untouched(tmp_path):
+    backend = WhooshBackend(tmp_path)
+    backend.index([thread_doc(1, "Printer")])
+    before = sorted(tmp_path.iterdir())
+
+    def broken_docs():
+        yield thread_doc(2, "Scanner")
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        backend.rebuild(broken_docs())
+
+    assert sorted(tmp_path.iterdir()) == before
+    assert ids(search(backend, "printer")) == [1]
+
+
+def test_searches_keep_working_while_rebuilds_swap_generations(tmp_path):
+    writer = WhooshBackend(tmp_path)
+    reader = WhooshBackend(tmp_path)  # as another process would, sharing only the directory
+    docs = [thread_doc(n, f"Printer problem {n}", "The printer is offline.") for n in range(1, 151)]
+    writer.rebuild(docs)
+    rebuilding = True
+    failures, totals = [], []
+
+    def search_in_a_loop(backend):
+        while rebuilding:
+            try:
+                totals.append(search(backend, "printer").total)
+            except Exception as error:  # the test reports any failure below
+                failures.append(error)
+
+    searchers = [threading.Thread(target=search_in_a_loop, args=(b,)) for b in (writer, reader)]
+    for thread in searchers:
+        thread.start()
+    try:
+        for _ in range(3):
+            writer.rebuild(docs)
+    finally:
+        rebuilding = False
+        for thread in searchers:
+            thread.join()
+
+    assert failures == []
+    assert len(totals) > 10 and set(totals) == {150}
+
+
+# Damaged index directories
+
+
+def _garble(directory):
+    for path in directory.iterdir():
+        if path.is_file():
+            path.write_bytes(b"\x80garbage\x00" * 50)
+
+
+def test_missing_index_directory_is_created_empty(tmp_path):
+    backend = WhooshBackend(tmp_path / "not" / "there")
+
+    assert backend.is_healthy()
+    assert search(backend, "printer").total == 0
+
+
+def test_garbled_index_is_replaced_by_an_empty_one_on_opening(tmp_path, caplog):
+    WhooshBackend(tmp_path).index([thread_doc(1, "Printer")])
+    _garble(tmp_path / (tmp_path / "CURRENT").read_text())
+
+    with caplog.at_level(logging.WARNING, logger="app.search.generations"):
+        backend = WhooshBackend(tmp_path)
+
+    assert "flask search reindex" in caplog.text
+    assert backend.is_healthy()
+    assert search(backend, "printer").total == 0
+    backend.index([thread_doc(2, "Printer")])
+    assert ids(search(backend, "printer")) == [2]
+
+
+@pytest.mark.parametrize("pointer", [b"\xff\xfe garbage", b"gen-999", b"../../etc"])
+def test_garbled_pointer_is_replaced_by_an_empty_index(tmp_path, pointer):
+    WhooshBackend(tmp_path).index([thread_doc(1, "Printer")])
+    (tmp_path / "CURRENT").write_bytes(pointer)
+
+    backend = WhooshBackend(tmp_path)
+
+    assert backend.is_healthy() and search(backend, "printer").total == 0
+
+
+def test_index_garbled_while_open_recovers_at_the_next_search(tmp_path):
+    backend = WhooshBackend(tmp_path)
+    backend.index([thread_doc(1, "Printer")])
+    _garble(tmp_path / (tmp_path / "CURRENT").read_text())
+
+    assert search(backend, "printer").total == 0
+    backend.index([thread_doc(2, "Printer")])
+    assert ids(search(backend, "printer")) == [2]
+
+
+# Construction
+
+
+def test_make_backend_chooses_by_name(tmp_path):
+    assert isinstance(make_backend("whoosh", tmp_path), WhooshBackend)
+    assert isinstance(make_backend("null"), NullBackend)
+    with pytest.raises(ValueError):
+        make_backend("elastic", tmp_path)
+    with pytest.raises(ValueError):
+        make_backend("whoosh")
+
+
+def test_null_backend_keeps_and_finds_nothing():
+    backend = NullBackend()
+    backend.index([thread_doc(1, "Printer")])
+
+    assert backend.query(SearchQuery("printer", page=2)) == SearchPage([], 0, 2, 0, None)
+    assert (backend.similar("printer"), backend.suggest("pritner")) == ([], None)
+    assert (backend.rebuild([thread_doc(1, "Printer")]), backend.doc_versions()) == (0, {})
+    assert backend.is_healthy()
+
+
+@pytest.mark.parametrize("arguments", [
+    {"sort": "oldest"}, {"page": 0}, {"per_page": 0}, {"per_page": 101}, {"status": "open"},
+])
+def test_search_query_refuses_values_it_cannot_mean(arguments):
+    with pytest.raises(ValueError):
+        SearchQuery("printer", **arguments)
