@@ -27,7 +27,8 @@ from .schema import SCHEMA, naive_utc
 MAX_QUERY_CHARS = 500
 # similar() looks for the rarest words of a title being typed: they say what it
 # is about, and they are quick to look up where common words are not. A word is
-# too common when more than 5% of all questions, and more than 1,000, hold it.
+# too common when it stands in the titles and questions of more than 5% of all
+# threads, and of more than 1,000 (counting titles and questions apart).
 SIMILAR_TERMS = 5
 SIMILAR_MAX_THREAD_SHARE = 0.05
 SIMILAR_ALWAYS_RARE = 1000
@@ -79,7 +80,22 @@ def clean_text(text: str) -> str:
 
 def parse_syntax(text: str) -> q.Query:
     """``text`` in Whoosh query syntax; may raise on input Whoosh cannot handle."""
-    return _SYNTAX_PARSER.parse(text)
+    return _SYNTAX_PARSER.parse(text).accept(_not_excludes)
+
+
+def _not_excludes(node: q.Query) -> q.Query:
+    """Read "printer NOT offline" as printer without offline.
+
+    Among OR-ed words Whoosh reads it as "printer, or anything without offline",
+    which finds every thread that lacks the word.
+    """
+    if not isinstance(node, q.Or):
+        return node
+    excluded = [sub.query for sub in node.subqueries if isinstance(sub, q.Not)]
+    wanted = [sub for sub in node.subqueries if not isinstance(sub, q.Not)]
+    if not (excluded and wanted):
+        return node
+    return q.AndNot(q.Or(wanted, boost=node.boost), q.Or(excluded))
 
 
 def parse_words(text: str) -> q.Query:
@@ -98,7 +114,7 @@ def similar_query(reader, title: str) -> q.Query:
     by_rarity = sorted(
         (frequency, term)
         for term in terms
-        if (frequency := reader.doc_frequency("question", term))
+        if (frequency := sum(reader.doc_frequency(field, term) for field in _SIMILAR_FIELDS))
     )
     most = max(SIMILAR_MAX_THREAD_SHARE * reader.doc_count(), SIMILAR_ALWAYS_RARE)
     chosen = [term for frequency, term in by_rarity if frequency <= most][:SIMILAR_TERMS]

@@ -16,7 +16,7 @@ _BLOCK_TAGS = frozenset({
 })
 # Their content is never prose, whether or not the sanitiser let them through.
 _HIDDEN_TAGS = frozenset({"script", "style", "template"})
-_SPACES = re.compile(r"[^\S\n]+")
+_WHITESPACE = re.compile(r"\s+")
 
 
 class _TextCollector(HTMLParser):
@@ -42,8 +42,9 @@ class _TextCollector(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data):
+        # In HTML a line break in the source is just a space.
         if not self._hidden_depth:
-            self.parts.append(data)
+            self.parts.append(_WHITESPACE.sub(" ", data))
 
 
 def html_to_text(html: str) -> str:
@@ -51,5 +52,5 @@ def html_to_text(html: str) -> str:
     collector = _TextCollector()
     collector.feed(html or "")
     collector.close()
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(collector.parts).split("\n"))
+    lines = (" ".join(line.split()) for line in "".join(collector.parts).split("\n"))
     return "\n".join(line for line in lines if line)

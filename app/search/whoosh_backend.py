@@ -48,7 +48,7 @@ class WhooshBackend(SearchBackend):
         latest = {doc.thread_id: doc for doc in docs}
         if not latest:
             return
-        with self._generations.current().writer(compound=False) as writer:
+        with self._generations.current().writer() as writer:
             for doc in latest.values():
                 writer.update_document(**document_fields(doc))
 
@@ -56,7 +56,7 @@ class WhooshBackend(SearchBackend):
         ids = {str(thread_id) for thread_id in thread_ids}
         if not ids:
             return
-        with self._generations.current().writer(compound=False) as writer:
+        with self._generations.current().writer() as writer:
             for thread_id in ids:
                 writer.delete_by_term("id", thread_id)
 
@@ -103,7 +103,7 @@ class WhooshBackend(SearchBackend):
         name, ix = self._generations.create()
         count = reported = 0
         try:
-            with ix.writer(compound=False) as writer:
+            with ix.writer() as writer:
                 for doc in docs:
                     writer.add_document(**document_fields(doc))
                     count += 1

@@ -163,6 +163,17 @@
 
   /* ---------- Registration and start-up ---------- */
 
+  /* The exact time of a <time> element as a tooltip, in the reader's own time zone. */
+  function initTimeTitles(root) {
+    var language = document.documentElement.lang || undefined;
+    root.querySelectorAll("time[datetime]").forEach(function (element) {
+      var moment = new Date(element.getAttribute("datetime"));
+      if (!element.title && !isNaN(moment.getTime())) {
+        element.title = moment.toLocaleString(language, { dateStyle: "medium", timeStyle: "short" });
+      }
+    });
+  }
+
   function register(feature) {
     if (ready) {
       runFeature(feature);
@@ -195,6 +206,7 @@
   register(function (app, root) { initPreviews(root); });
   register(function (app, root) { initThreadLive(root); });
   register(function (app, root) { initListLive(root); });
+  register(function (app, root) { initTimeTitles(root); });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
