@@ -93,7 +93,10 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only"
     DATABASE_URL = "sqlite://"
     WTF_CSRF_ENABLED = False
-    RATELIMIT_ENABLED = False
+    # The limiter stays on, as in production, with limits no test reaches by accident.
+    RATELIMIT_DEFAULT = "100000 per minute"
+    RATELIMIT_WRITE = "100000 per minute"
+    RATELIMIT_LOGIN = "100000 per minute"
     SEARCH_RUN_INDEXER_IN_SERVER = False
     SLA_RUN_SWEEP_IN_SERVER = False
     SEARCH_INDEX_DIR = ""

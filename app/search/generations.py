@@ -96,8 +96,8 @@ class Generations:
                 return self._open(now)
             logger.warning(
                 "search index in %s is missing or unusable (%s); started an empty "
-                "one, run `flask search reindex` to fill it", self.root, error,
-            )
+                "one, run `flask search reindex` to fill it", self.root, str(error),
+            )  # str: a record holding the exception would hold its open files
             name, ix = self.create()
             self._point_to(name)
             return name, ix

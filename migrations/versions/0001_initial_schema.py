@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 16:00:43.674646
+Create Date: 2026-11-26 16:29:05.431894
 
 """
 from alembic import op
@@ -70,6 +70,22 @@ def upgrade():
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('announcements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=160), nullable=False),
+    sa.Column('body_source', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('severity', sa.String(length=16), nullable=False),
+    sa.Column('starts_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_announcements_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_announcements'))
+    )
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.create_index('ix_announcements_starts_at_ends_at', ['starts_at', 'ends_at'], unique=False)
+
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -84,6 +100,15 @@ def upgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index('ix_api_tokens_user_id', ['user_id'], unique=False)
 
+    op.create_table('canned_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_canned_replies_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_canned_replies'))
+    )
     op.create_table('department_members',
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -113,6 +138,7 @@ def upgrade():
     sa.Column('view_count', sa.Integer(), nullable=False),
     sa.Column('needs_staff', sa.Boolean(), nullable=False),
     sa.Column('escalated_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('staff_due_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('department_id', sa.Integer(), nullable=True),
@@ -135,12 +161,19 @@ def upgrade():
         batch_op.create_index('ix_threads_assignee_id', ['assignee_id'], unique=False)
         batch_op.create_index('ix_threads_author_id', ['author_id'], unique=False)
         batch_op.create_index('ix_threads_category_last_activity', ['category_id', 'last_activity_at'], unique=False)
-        batch_op.create_index('ix_threads_created_at', ['created_at'], unique=False)
-        batch_op.create_index('ix_threads_last_activity_at', ['last_activity_at'], unique=False)
         batch_op.create_index('ix_threads_needs_staff_escalated_at', ['needs_staff', 'escalated_at'], unique=False)
-        batch_op.create_index('ix_threads_score', ['score'], unique=False)
         batch_op.create_index('ix_threads_status_sla_due_at', ['status', 'sla_due_at'], unique=False)
+        batch_op.create_index('ix_threads_visibility_created', ['visibility', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_threads_visibility_last_activity', ['visibility', 'last_activity_at', 'id'], unique=False)
+        batch_op.create_index('ix_threads_visibility_score', ['visibility', 'score', 'id'], unique=False)
 
+    op.create_table('announcement_categories',
+    sa.Column('announcement_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['announcement_id'], ['announcements.id'], name=op.f('fk_announcement_categories_announcement_id_announcements'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_announcement_categories_category_id_categories'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('announcement_id', 'category_id', name=op.f('pk_announcement_categories'))
+    )
     op.create_table('answers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('thread_id', sa.Integer(), nullable=False),
@@ -175,6 +208,32 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_id_read_at', ['user_id', 'read_at'], unique=False)
 
+    op.create_table('staff_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body_source', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(thread_id IS NULL) <> (customer_id IS NULL)', name=op.f('ck_staff_notes_one_subject')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_staff_notes_author_id_users')),
+    sa.ForeignKeyConstraint(['customer_id'], ['users.id'], name=op.f('fk_staff_notes_customer_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_staff_notes_thread_id_threads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_notes'))
+    )
+    with op.batch_alter_table('staff_notes', schema=None) as batch_op:
+        batch_op.create_index('ix_staff_notes_customer_id', ['customer_id'], unique=False)
+        batch_op.create_index('ix_staff_notes_thread_id', ['thread_id'], unique=False)
+
+    op.create_table('staff_requests',
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_staff_requests_requested_by_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_staff_requests_thread_id_threads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('thread_id', name=op.f('pk_staff_requests'))
+    )
     op.create_table('thread_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('thread_id', sa.Integer(), nullable=False),
@@ -217,11 +276,18 @@ def upgrade():
     sa.UniqueConstraint('user_id', 'answer_id', name='uq_votes_user_answer'),
     sa.UniqueConstraint('user_id', 'thread_id', name='uq_votes_user_thread')
     )
+    # threads.accepted_answer_id and answers.thread_id point at each other: databases with
+    # ALTER get this key after both tables exist (SQLite keeps it inline in CREATE TABLE).
+    if op.get_context().dialect.supports_alter:
+        op.create_foreign_key(op.f('fk_threads_accepted_answer_id_answers'), 'threads', 'answers',
+                              ['accepted_answer_id'], ['id'], ondelete='SET NULL')
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    if op.get_context().dialect.supports_alter:
+        op.drop_constraint(op.f('fk_threads_accepted_answer_id_answers'), 'threads', type_='foreignkey')
     op.drop_table('votes')
     with op.batch_alter_table('thread_tags', schema=None) as batch_op:
         batch_op.drop_index('ix_thread_tags_tag_id')
@@ -232,6 +298,12 @@ def downgrade():
         batch_op.drop_index('ix_thread_events_kind_created_at')
 
     op.drop_table('thread_events')
+    op.drop_table('staff_requests')
+    with op.batch_alter_table('staff_notes', schema=None) as batch_op:
+        batch_op.drop_index('ix_staff_notes_thread_id')
+        batch_op.drop_index('ix_staff_notes_customer_id')
+
+    op.drop_table('staff_notes')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_id_read_at')
 
@@ -241,22 +313,28 @@ def downgrade():
         batch_op.drop_index('ix_answers_author_id')
 
     op.drop_table('answers')
+    op.drop_table('announcement_categories')
     with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.drop_index('ix_threads_visibility_score')
+        batch_op.drop_index('ix_threads_visibility_last_activity')
+        batch_op.drop_index('ix_threads_visibility_created')
         batch_op.drop_index('ix_threads_status_sla_due_at')
-        batch_op.drop_index('ix_threads_score')
         batch_op.drop_index('ix_threads_needs_staff_escalated_at')
-        batch_op.drop_index('ix_threads_last_activity_at')
-        batch_op.drop_index('ix_threads_created_at')
         batch_op.drop_index('ix_threads_category_last_activity')
         batch_op.drop_index('ix_threads_author_id')
         batch_op.drop_index('ix_threads_assignee_id')
 
     op.drop_table('threads')
     op.drop_table('department_members')
+    op.drop_table('canned_replies')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index('ix_api_tokens_user_id')
 
     op.drop_table('api_tokens')
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.drop_index('ix_announcements_starts_at_ends_at')
+
+    op.drop_table('announcements')
     op.drop_table('users')
     op.drop_table('tags')
     with op.batch_alter_table('search_outbox', schema=None) as batch_op:
