@@ -103,7 +103,7 @@ class WhooshBackend(SearchBackend):
         name, ix = self._generations.create()
         count = reported = 0
         try:
-            with ix.writer(compound=False) as writer:
+            with ix.writer() as writer:
                 for doc in docs:
                     writer.add_document(**document_fields(doc))
                     count += 1
