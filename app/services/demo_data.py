@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app import clock
 from app.extensions import db
-from app.models import Category, Department, User
-from app.services import accounts, posting, resolution, voting
+from app.models import Category, Department, Thread, User
+from app.services import accounts, canned_replies, posting, resolution, resolution_check, sla, staff_queue, voting
 
 DEMO_PASSWORD = "peerdesk-demo-2026"
 
@@ -91,6 +91,15 @@ ANSWERS = [
     "You can also contact the carrier directly with the tracking number; they often know more than the shop.",
     "Have a look at the FAQ, there is a section about this. In short: it takes 3–5 business days.",
 ]
+CANNED_REPLIES = [
+    ("Known issue, fix rolling out", "Hello {asker}, thank you for reporting “{thread_title}”. This is a known issue "
+     "and a fix is rolling out today. Until then, restarting the device works around it."),
+    ("Need more details", "Hello {asker}, to look into “{thread_title}” we need a little more: the device model, "
+     "the firmware version and a photo of the error message."),
+    ("Handed to billing", "Hello {asker}, I have passed “{thread_title}” to our billing team; they will answer here "
+     "within one business day."),
+]
+DEPARTMENT_MEMBERS = {"billing": ["sam.staff"], "technical": ["tara.staff", "sam.staff"], "shipping": ["tara.staff"]}
 STAFF_ANSWERS = [
     "Thanks for reporting this. We identified the cause and a fix is rolling out today. Until then, please use the workaround above. Does this solve your problem?",
     "I have checked your account and corrected it on our side. You should see the change within an hour. Please let us know if it is solved.",
@@ -108,14 +117,19 @@ def _user(username: str, role: str) -> User:
 def load(seed: int = 7) -> str:
     """Create the demo community; times are spread over the last three weeks."""
     rng = random.Random(seed)
-    for position, (slug, name, description, sla, staff_minutes) in enumerate(CATEGORIES):
+    for position, (slug, name, description, sla_minutes, staff_minutes) in enumerate(CATEGORIES):
         db.session.add(Category(slug=slug, name=name, description=description, position=position,
-                                sla_minutes=sla, staff_response_minutes=staff_minutes))
+                                sla_minutes=sla_minutes, staff_response_minutes=staff_minutes))
     for slug, name in DEPARTMENTS:
         db.session.add(Department(slug=slug, name=name))
     db.session.commit()
     staff = [_user(name, role) for name, role in STAFF]
     members = [_user(name, "member") for name in MEMBERS]
+    by_name = {user.username: user for user in staff}
+    for department in db.session.scalars(select(Department)):
+        department.members = [by_name[name] for name in DEPARTMENT_MEMBERS.get(department.slug, [])]
+    for title, body in CANNED_REPLIES:
+        canned_replies.save(by_name["admin"], title, body)
     real_now = datetime.now(timezone.utc)
     moment = real_now - timedelta(days=21)
     frozen = clock.FrozenClock(moment)
@@ -129,6 +143,7 @@ def load(seed: int = 7) -> str:
             _play_out(rng, frozen, thread, asker, members, staff[1:3], real_now)
     finally:
         clock.reset()
+    sla.run_scheduled_work()
     return (f"Loaded {len(CATEGORIES)} categories, {len(DEPARTMENTS)} departments, "
             f"{len(staff) + len(members)} users and {len(questions)} threads. "
             f"Every demo account uses the password {DEMO_PASSWORD!r}: "
@@ -138,7 +153,10 @@ def load(seed: int = 7) -> str:
 def _play_out(rng, frozen, thread, asker, members, staff, real_now) -> None:
     """Give a thread a believable history: some stay unanswered, some end resolved."""
     fate = rng.random()
-    if fate < 0.2:
+    if fate < 0.15:
+        return
+    if fate < 0.35:
+        _staff_case(rng, frozen, thread, asker, staff, real_now)
         return
     helpers = [member for member in members if member.id != asker.id]
     answers = []
@@ -154,3 +172,29 @@ def _play_out(rng, frozen, thread, asker, members, staff, real_now) -> None:
         answers.append(posting.answer(rng.choice(staff), thread, rng.choice(STAFF_ANSWERS)))
     if fate > 0.5 and frozen.advance(minutes=rng.randint(30, 900)) < real_now:
         resolution.accept(asker, thread, rng.choice(answers).id)
+
+
+def _staff_case(rng, frozen, thread, asker, staff, real_now) -> None:
+    """Nobody from the community answered: the sweep escalates, staff answer, the asker replies."""
+    frozen.set(thread.sla_due_at + timedelta(minutes=rng.randint(1, 30)))
+    if frozen.current >= real_now:
+        return
+    sla.escalate_overdue_threads()
+    agent = rng.choice(staff)
+    if frozen.advance(minutes=rng.randint(5, 90)) >= real_now:
+        return
+    staff_queue.claim(agent, thread.id)
+    if rng.random() < 0.3 and frozen.advance(minutes=rng.randint(5, 60)) < real_now:
+        staff_queue.escalate_to_department(agent, thread.id, rng.choice(DEPARTMENTS)[0],
+                                           "Customer needs an account-level check.")
+    if frozen.advance(minutes=rng.randint(20, 240)) >= real_now:
+        return
+    thread = db.session.get(Thread, thread.id)
+    posting.answer(agent, thread, rng.choice(STAFF_ANSWERS))
+    if frozen.advance(minutes=rng.randint(30, 900)) >= real_now:
+        return
+    reply = rng.random()
+    if reply < 0.6:
+        resolution_check.confirm_solved(asker, thread)
+    elif reply < 0.8:
+        resolution_check.report_not_solved(asker, thread, "Still happening after the update.")

@@ -464,6 +464,13 @@ def test_searches_keep_working_while_rebuilds_swap_generations(tmp_path):
     assert len(totals) > 10 and set(totals) == {150}
 
 
+# When a merge deletes a segment while Whoosh opens a multi-segment reader, it
+# retries but leaves the segments it had opened to the garbage collector
+# (whoosh.index.FileIndex._reader); nothing outside Whoosh can close them.
+@pytest.mark.filterwarnings(
+    r"ignore:Exception ignored in. <_io.FileIO name=.*[.]seg'"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
 def test_searches_keep_working_while_the_indexer_commits_and_merges(tmp_path):
     writer = WhooshBackend(tmp_path)
     reader = WhooshBackend(tmp_path)
@@ -474,8 +481,7 @@ def test_searches_keep_working_while_the_indexer_commits_and_merges(tmp_path):
 
     failures, totals = search_during(index_one_by_one, [writer, reader])
 
-    assert failures == []
-    assert totals == sorted(totals) or len(set(totals)) > 1
+    assert failures == [] and len(totals) > 10
     assert search(reader, "printer").total == 60
 
 
