@@ -76,9 +76,11 @@ class WeightedText(str):
 
 
 class SectionTokenizer(Tokenizer):
-    """Splits text into words; the words of a ``WeightedText`` carry their section's
-    weight as their boost, so one field can count a title word more than an
-    answer word."""
+    """Splits text into words, each carrying its section's weight as its boost.
+
+    So one field can count a title word more than an answer word; plain
+    strings (queries) are one section of weight 1.
+    """
 
     def __init__(self):
         self._words = RegexTokenizer()
@@ -91,7 +93,7 @@ class SectionTokenizer(Tokenizer):
 
 
 class BilingualStemFilter(Filter):
-    """Replaces each word by its English stem and, at the same position, its
+    """Replaces each word by its English stem and, at the same position, by its
     German stem when that differs."""
 
     def __call__(self, tokens):
@@ -102,6 +104,7 @@ class BilingualStemFilter(Filter):
 
 
 def bilingual_analyzer():
+    """The analyzer of every searched text field, at indexing and at query time."""
     return (
         SectionTokenizer()
         | LowercaseFilter()

@@ -44,7 +44,7 @@ def _phrase(fieldname, words, slop=1, boost=1.0, char_ranges=None):
     hands over "Rechnungen stellen" as four words with two character ranges;
     a plain ``Phrase`` would look for all four in a row.
     """
-    if not char_ranges:
+    if not char_ranges or char_ranges[0][0] is None:  # a field Whoosh did not analyze
         return q.Phrase(fieldname, words, slop=slop, boost=boost)
     slots = [
         [word for word, _ in group]
@@ -107,8 +107,9 @@ def similar_query(reader, title: str) -> q.Query:
     """The meaningful words of a question title being typed, in other titles and questions.
 
     Meaningful: its ``SIMILAR_TERMS`` rarest indexed terms that are not too
-    common, or else its rarest one (as Lucene's MoreLikeThis does). Answers are not searched: a question being
-    typed is compared with what other askers wrote.
+    common, or else its rarest one (as Lucene's MoreLikeThis does). Answers
+    are not searched: a question being typed is compared with what other
+    askers wrote.
     """
     terms = {term for token in folded_tokens(title) for term in index_terms(token.text)}
     by_rarity = sorted(
@@ -128,21 +129,22 @@ def similar_query(reader, title: str) -> q.Query:
 
 def filter_query(search: SearchQuery) -> q.Query | None:
     """The restrictions of ``search`` that do not affect ranking, or None."""
-    terms = []
+    restrictions = []
     if search.category:
-        terms.append(q.Term("category", search.category.lower()))
+        restrictions.append(q.Term("category", search.category.lower()))
     if search.tag:
-        terms.append(q.Term("tags", search.tag.lower()))
+        restrictions.append(q.Term("tags", search.tag.lower()))
     if search.status:
-        terms.append(q.Term("status", search.status))
+        restrictions.append(q.Term("status", search.status))
     if search.date_from or search.date_to:
         start = _as_utc(search.date_from, time.min) if search.date_from else None
         end = _as_utc(search.date_to, time.max) if search.date_to else None
-        terms.append(q.DateRange("created_at", start, end))
-    return q.And(terms) if terms else None
+        restrictions.append(q.DateRange("created_at", start, end))
+    return q.And(restrictions) if restrictions else None
 
 
 def _as_utc(moment: date | datetime, time_of_day: time) -> datetime:
+    """A filter bound as the index stores times; a date stands for the whole day."""
     if isinstance(moment, datetime):
         return naive_utc(moment)
     return datetime.combine(moment, time_of_day, tzinfo=timezone.utc).replace(tzinfo=None)
