@@ -52,3 +52,6 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(sla_cli)
     app.cli.add_command(staff_cli)
+    from app.kb.cli import search_cli
+
+    app.cli.add_command(search_cli)

@@ -6,7 +6,7 @@ from app.extensions import limiter
 from app.forum import bp
 from app.forum.forms import AnswerForm, QuestionForm
 from app.markup import render_markdown
-from app.services import browsing, posting, resolution, voting
+from app.services import browsing, knowledge_base, posting, resolution, voting
 from app.services.errors import ServiceError, TooLarge, ValidationFailed
 
 
@@ -69,6 +69,7 @@ def ask():
             _show_form_errors(form, error)
             status = error.status
         else:
+            knowledge_base.record_posted_after_suggestions(request.form.get("suggestions_shown"), thread, current_user)
             flash(_("Your question is posted. The community usually answers within hours."), "success")
             return redirect(url_for("forum.thread", thread_id=thread.id))
     elif request.method == "POST":

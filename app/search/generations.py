@@ -83,6 +83,7 @@ class Generations:
                 self.discard(f"gen-{other}")
 
     def discard(self, name: str) -> None:
+        # A generation that cannot be deleted now is retried at the next publish.
         shutil.rmtree(self.root / name, ignore_errors=True)
 
     def _open(self, name: str | None) -> tuple[str, FileIndex]:
@@ -131,8 +132,9 @@ def _storage(path: Path) -> FileStorage:
     """Index files read through plain file handles, not memory maps.
 
     Whoosh copies every memory-mapped part of a segment into a buffer each time
-    a searcher opens (tens of milliseconds per search on a large index); with a
-    plain handle per segment nothing is copied, and a search keeps reading its
-    segments even after a merge or a rebuild has deleted them.
+    a searcher opens (tens of milliseconds per search on a large index). With
+    one plain handle per (compound) segment file nothing is copied, and a
+    search keeps reading its segments even after a merge or a rebuild has
+    deleted them; uncompounded segments open some files lazily and would not.
     """
     return FileStorage(str(path), supports_mmap=False)

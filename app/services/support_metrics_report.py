@@ -5,17 +5,15 @@ waiting for staff, or reopened in it) with their category; query 2 their
 metric-relevant events with each actor's role; query 3 the deflection
 facts. The figures themselves come from app.domain.support_metrics.
 
-Deflection convention (shared with the search area): the search engineer
-records a thread event of kind 'deflected' with detail {"outcome": "left"}
-when someone shown suggested answers left without asking, or {"outcome":
-"posted"} when they asked anyway.
+Deflection: the ask page records app.models.DeflectionEvent rows (a visit
+that opened a suggestion and never posted is deflected; see _deflection).
 """
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from app import clock
 from app.domain.business_hours import BusinessHours
@@ -31,7 +29,7 @@ from app.domain.support_metrics import (
 from app.domain.timeline_kinds import RESOLVING_KINDS, EventKind
 from app.domain.trend_chart import render_trend_svg
 from app.extensions import db
-from app.models import STAFF_ROLES, Category, Thread, ThreadEvent, User, Visibility
+from app.models import STAFF_ROLES, Category, DeflectionEvent, Thread, ThreadEvent, User, Visibility
 from app.services.errors import ValidationFailed
 
 METRIC_KINDS = tuple(str(kind) for kind in
@@ -150,17 +148,48 @@ def _facts(period: Period) -> list[ThreadFacts]:
 
 
 def _deflection(period: Period) -> tuple[int, int]:
+    """(visits deflected, visits that asked anyway) in the period.
+
+    From app.models.DeflectionEvent (written by the ask page through
+    app.services.knowledge_base): one ask-page visit is one session_key; it
+    is deflected when it opened a suggestion ("opened"/"left") and never
+    posted, and asked anyway for each "posted". The category is the opened
+    suggestion's, or the posted thread's. Older 'deflected' timeline events
+    still count, so figures from before the table existed stay.
+    """
+    left = posted = 0
     conditions = [ThreadEvent.kind == EventKind.DEFLECTED.value, ThreadEvent.created_at >= period.start,
                   ThreadEvent.created_at < period.end]
     query = select(ThreadEvent.detail)
     if period.category:
         query = query.join(Thread, Thread.id == ThreadEvent.thread_id).join(Category, Category.id == Thread.category_id)
         conditions.append(Category.slug == period.category)
-    left = posted = 0
     for detail in db.session.scalars(query.where(*conditions)):
         outcome = detail.get("outcome") if isinstance(detail, dict) else None
         left += outcome == "left"
         posted += outcome == "posted"
+
+    in_period = [DeflectionEvent.created_at >= period.start, DeflectionEvent.created_at < period.end]
+    thread_id = case((DeflectionEvent.outcome == "posted", DeflectionEvent.created_thread_id),
+                     else_=DeflectionEvent.suggested_thread_id)
+    facts = select(DeflectionEvent.outcome, DeflectionEvent.session_key).where(*in_period)
+    if period.category:
+        facts = (facts.join(Thread, Thread.id == thread_id).join(Category, Category.id == Thread.category_id)
+                 .where(Category.slug == period.category))
+    posted_sessions = set()
+    opened_sessions = set()
+    for outcome, session_key in db.session.execute(facts):
+        if outcome == "posted":
+            posted += 1
+            posted_sessions.add(session_key)
+        else:
+            opened_sessions.add(session_key)
+    if opened_sessions:
+        # A visit that opened a suggestion in the period but posted later (or
+        # in another category) was not deflected.
+        posted_sessions |= set(db.session.scalars(select(DeflectionEvent.session_key).where(
+            DeflectionEvent.outcome == "posted", DeflectionEvent.session_key.in_(opened_sessions))))
+    left += len(opened_sessions - posted_sessions)
     return left, posted
 
 

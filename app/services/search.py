@@ -1,0 +1,145 @@
+"""Search as the rest of the app sees it: read functions for views, write functions for the indexer.
+
+Shaped like microblog's app/search.py: a few small functions in front of the
+configured backend (``SEARCH_BACKEND``: "whoosh", or "null" to switch search
+off), which lives in ``app.extensions["peerdesk.search"]`` and is created on
+first use. Views only ever *read* (``search``, ``similar``); ``add`` and
+``remove`` are called by the indexer alone (app.search.indexer), which holds
+the writer lock, after the database commit.
+"""
+import math
+import threading
+from dataclasses import replace
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Thread, Visibility
+from app.search import SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument, make_backend
+from app.search.backend import MAX_PER_PAGE, SORTS, STATUSES
+from app.services.errors import ValidationFailed
+
+EXTENSION_KEY = "peerdesk.search"
+SIMILAR_LIMIT = 5
+
+
+class SearchExtension:
+    """The app's search backend, opened lazily (opening checks and may repair the index)."""
+
+    def __init__(self, app):
+        self.kind = app.config.get("SEARCH_BACKEND", "whoosh")
+        self.index_dir = app.config.get("SEARCH_INDEX_DIR") or None
+        self._backend: SearchBackend | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def backend(self) -> SearchBackend:
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    self._backend = make_backend(self.kind, self.index_dir)
+        return self._backend
+
+
+def init_app(app) -> SearchExtension:
+    return app.extensions.setdefault(EXTENSION_KEY, SearchExtension(app))
+
+
+def extension() -> SearchExtension:
+    return init_app(current_app)
+
+
+def backend() -> SearchBackend:
+    return extension().backend
+
+
+# ---------- read side: views and the API ----------
+
+def parse_query(args, *, per_page: int = 20) -> SearchQuery:
+    """A ``SearchQuery`` from untrusted request arguments.
+
+    The text is never rejected (the engine copes with anything); a filter
+    that cannot mean anything (unknown status, bad date, page 0) is a 400
+    naming the field.
+    """
+    errors: dict[str, str] = {}
+    status = args.get("status") or None
+    if status and status not in STATUSES:
+        errors["status"] = _("Unknown status.")
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        errors["sort"] = _("Unknown sort order.")
+    page = _whole_number(args.get("page"), 1, "page", errors)
+    size = min(_whole_number(args.get("per_page"), per_page, "per_page", errors), MAX_PER_PAGE)
+    date_from = _day(args.get("date_from"), "date_from", errors)
+    date_to = _day(args.get("date_to"), "date_to", errors)
+    if date_from and date_to and date_from > date_to:
+        errors["date_from"] = _("The start must not be after the end.")
+    if errors:
+        raise ValidationFailed(_("Invalid search parameters."), errors)
+    return SearchQuery(text=str(args.get("q") or ""), category=args.get("category") or None,
+                       tag=(args.get("tag") or "").strip().lower() or None, status=status,
+                       date_from=date_from, date_to=date_to, sort=sort, page=page, per_page=size)
+
+
+def _whole_number(raw, default: int, name: str, errors: dict) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        errors[name] = _("Use a whole number of 1 or more.")
+        return default
+    return value
+
+
+def _day(raw, name: str, errors: dict) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        errors[name] = _("Use a date like 2026-03-01.")
+        return None
+
+
+def search(query: SearchQuery) -> SearchPage:
+    """One page of results, without any thread that is not visible right now.
+
+    The indexer removes hidden threads within seconds; this check closes those
+    seconds (one primary-key query for at most one page of ids).
+    """
+    page = backend().query(query)
+    items = _only_visible(page.items)
+    if len(items) == len(page.items):
+        return page
+    total = max(page.total - (len(page.items) - len(items)), 0)
+    return replace(page, items=items, total=total, pages=math.ceil(total / query.per_page))
+
+
+def similar(title: str, limit: int = SIMILAR_LIMIT) -> list[SearchHit]:
+    """Threads like a question being typed (resolved first), for deflection on the ask page."""
+    return _only_visible(backend().similar(title, limit))
+
+
+def _only_visible(hits: list[SearchHit]) -> list[SearchHit]:
+    if not hits:
+        return hits
+    visible = set(db.session.scalars(select(Thread.id).where(
+        Thread.id.in_([hit.thread_id for hit in hits]), Thread.visibility == Visibility.VISIBLE.value)))
+    return [hit for hit in hits if hit.thread_id in visible]
+
+
+# ---------- write side: the indexer only ----------
+
+def add(docs: list[ThreadDocument]) -> None:
+    backend().index(docs)
+
+
+def remove(thread_ids: list[int]) -> None:
+    backend().remove(thread_ids)

@@ -1,0 +1,97 @@
+"""Fixtures for the search and knowledge-base tests; import them explicitly:
+
+    from tests.search_fixtures import search_index, forum  # noqa: F401
+
+The index lives in the test session's SEARCH_INDEX_DIR (see tests/conftest.py)
+and is emptied before each test that uses ``search_index``; the background
+indexer is off in testing, so tests call ``index_now()`` to drain the outbox.
+"""
+from types import SimpleNamespace
+
+import pytest
+
+from app.extensions import db
+from app.models import Answer, Thread, User
+from app.search.indexer import drain_all
+from app.services import posting, resolution, search_outbox
+from app.services import search as search_service
+
+
+@pytest.fixture()
+def search_index(app):
+    """An empty index; yields a helper that drains the outbox into it."""
+    with app.app_context():
+        search_service.backend().clear()
+
+    class Index:
+        def drain(self) -> int:
+            with app.app_context():
+                try:
+                    return drain_all()
+                finally:
+                    db.session.remove()
+
+    return Index()
+
+
+class Forum:
+    """Builds forum content through the real services (the outbox included)."""
+
+    def __init__(self, app, make):
+        self.app, self.make = app, make
+        self.users = {}
+
+    def user(self, name="alice", role="member"):
+        if name not in self.users:
+            self.users[name] = self.make.user(name, role=role)
+        return self.users[name]
+
+    def category(self, slug):
+        from app.models import Category
+
+        with self.app.app_context():
+            exists = db.session.query(Category.id).filter_by(slug=slug).first()
+        if not exists:
+            self.make.category(slug)
+        return slug
+
+    def thread(self, title, body="Nothing special happened here at all.", *, category="printers", tags=("p200",),
+               author="alice", answers=(), accept=None, answerer="bob"):
+        """A thread with answers; ``accept`` is the index of the answer to accept."""
+        self.category(category)
+        asker = self.user(author)
+        helper = self.user(answerer)
+        thread_id = self.make.thread(asker, title=title, body=body, category=category, tags=tags)
+        answer_ids = [self.make.answer(helper, thread_id, body=text) for text in answers]
+        if accept is not None:
+            with self.app.app_context():
+                user = db.session.get(User, asker.id)
+                resolution.accept(user, db.session.get(Thread, thread_id), answer_ids[accept])
+        return SimpleNamespace(id=thread_id, answer_ids=answer_ids)
+
+    def set_visibility(self, visibility, *, thread_id=None, answer_id=None):
+        """What moderation does: change visibility and queue the thread for the index, in one commit."""
+        with self.app.app_context():
+            if answer_id is not None:
+                post = db.session.get(Answer, answer_id)
+                post.visibility = visibility
+                thread_id = post.thread_id
+            else:
+                db.session.get(Thread, thread_id).visibility = visibility
+            search_outbox.enqueue(thread_id)
+            db.session.commit()
+
+
+@pytest.fixture()
+def forum(app, make):
+    return Forum(app, make)
+
+
+def search_json(client, **params):
+    response = client.get("/api/v1/search", query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def found_ids(client, **params):
+    return [item["thread_id"] for item in search_json(client, **params)["items"]]
