@@ -60,6 +60,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     Talisman(app, content_security_policy=CONTENT_SECURITY_POLICY, force_https=app.config["FORCE_HTTPS"],
              session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False))
 
+    from app.converters import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter
     _register_blueprints(app)
     _register_template_helpers(app)
 

@@ -16,6 +16,7 @@ SORTS = {
     "votes": (Thread.score.desc(), Thread.id.desc()),
 }
 STATUSES = tuple(status.value for status in ThreadStatus)
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -70,22 +71,31 @@ class ThreadView:
     my_answer_votes: dict[int, int] = field(default_factory=dict)
 
 
+def paging_problems(page, per_page, default_per_page: int) -> tuple[dict[str, int], dict[str, str]]:
+    """Parse untrusted page/per_page values: the numbers, and a message per bad field.
+
+    The upper bound keeps absurd values (a 30-digit page) out of the database
+    driver, where they would overflow instead of answering 400.
+    """
+    numbers, errors = {}, {}
+    for name, raw, default in (("page", page, 1), ("per_page", per_page, default_per_page)):
+        try:
+            numbers[name] = int(raw) if raw not in (None, "") else default
+            if not 1 <= numbers[name] <= MAX_PAGE:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[name] = _("Use a whole number from 1 to %(max)d.", max=MAX_PAGE)
+    return numbers, errors
+
+
 def validate_filter(category=None, tag=None, status=None, sort=None, page=None, per_page=None,
                     default_per_page: int = 20, max_per_page: int = 100) -> ThreadFilter:
     """Parse untrusted list parameters; anything wrong is a 400 with the field named."""
-    errors = {}
+    numbers, errors = paging_problems(page, per_page, default_per_page)
     if status and status not in STATUSES:
         errors["status"] = _("Unknown status.")
     if sort and sort not in SORTS:
         errors["sort"] = _("Unknown sort order.")
-    numbers = {}
-    for name, raw, default in (("page", page, 1), ("per_page", per_page, default_per_page)):
-        try:
-            numbers[name] = int(raw) if raw not in (None, "") else default
-            if numbers[name] < 1:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors[name] = _("Use a whole number of 1 or more.")
     if errors:
         raise ValidationFailed(_("Invalid list parameters."), errors)
     return ThreadFilter(category=category or None, tag=(tag or "").lower() or None, status=status or None,

@@ -25,7 +25,7 @@ from app.models import (Category, Department, StaffNote, Thread, ThreadEvent, Th
                         department_members)
 from app.realtime import emitter
 from app.services import notifications, sla, timeline
-from app.services.browsing import Page
+from app.services.browsing import Page, paging_problems
 from app.services.errors import Conflict, NotAuthorised, NotFound, ValidationFailed
 from app.services.notifications import NotificationKind
 
@@ -61,17 +61,9 @@ def require_staff(user: User) -> None:
 
 def validate_filter(view=None, category=None, department=None, page=None, per_page=None,
                     max_per_page: int = 100) -> QueueFilter:
-    errors = {}
+    numbers, errors = paging_problems(page, per_page, default_per_page=25)
     if view and view not in VIEWS:
         errors["view"] = _("Unknown queue view.")
-    numbers = {}
-    for name, raw, default in (("page", page, 1), ("per_page", per_page, 25)):
-        try:
-            numbers[name] = int(raw) if raw not in (None, "") else default
-            if numbers[name] < 1:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors[name] = _("Use a whole number of 1 or more.")
     if errors:
         raise ValidationFailed(_("Invalid queue parameters."), errors)
     return QueueFilter(view=view or "escalated", category=category or None, department=department or None,

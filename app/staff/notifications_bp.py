@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import notifications, posting, resolution_check
+from app.services.browsing import paging_problems
 from app.services.errors import ValidationFailed
 from app.staff.forms import ResolutionForm
 
@@ -15,10 +16,10 @@ notifications_bp = Blueprint("notifications", __name__)
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValidationFailed(_("Invalid list parameters."), {"page": _("Use a whole number of 1 or more.")})
-    return int(raw)
+    numbers, errors = paging_problems(request.args.get("page"), None, default_per_page=1)
+    if errors:
+        raise ValidationFailed(_("Invalid list parameters."), errors)
+    return numbers["page"]
 
 
 @notifications_bp.route("/notifications")

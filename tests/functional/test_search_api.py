@@ -159,7 +159,7 @@ def test_search_page_renders_results_filters_and_pagination(forum, search_index,
     page = client.get("/search?q=scanner")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "25 results for “scanner”" in html and 'rel="next"' in html and "<mark>" in html
+    assert "25 results for “scanner”" in html and 'rel="next"' in html and "Scanner issue number" in html
     assert client.get("/search?q=scanner&page=2").status_code == 200
     assert client.get("/search?q=scanner&status=nope").status_code == 400
     empty = client.get("/search").get_data(as_text=True)
