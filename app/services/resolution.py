@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app import clock
+from app.converters import MAX_DATABASE_ID
 from app.domain import reputation
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
@@ -34,7 +35,8 @@ def _change_reputation(user_id: int, points: int) -> None:
 def accept(actor: User, thread: Thread, answer_id, *, kind: str = EventKind.ACCEPTED) -> Thread:
     if not can_accept(actor, thread):
         raise NotAuthorised(_("Only the asker or staff can accept an answer."))
-    chosen = db.session.get(Answer, answer_id) if isinstance(answer_id, int) else None
+    is_id = isinstance(answer_id, int) and 0 < answer_id <= MAX_DATABASE_ID
+    chosen = db.session.get(Answer, answer_id) if is_id else None
     if chosen is None or chosen.thread_id != thread.id or chosen.visibility != Visibility.VISIBLE.value:
         raise ValidationFailed(_("That answer does not belong to this question."),
                                {"answer_id": _("Choose an answer of this question.")})

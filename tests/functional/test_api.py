@@ -117,6 +117,7 @@ def test_accept_rules(world, api, make):
     response = api.call("POST", f"/api/v1/threads/{first}/accept", bob, json={"answer_id": own_answer})
     assert response.status_code == 403
     assert api.call("POST", f"/api/v1/threads/{first}/accept", alice, json={"answer_id": "x"}).status_code == 400
+    assert api.call("POST", f"/api/v1/threads/{first}/accept", alice, json={"answer_id": 10**30}).status_code == 400
     assert api.call("DELETE", f"/api/v1/threads/{first}/accept", alice).status_code == 400
 
 
