@@ -6,6 +6,7 @@ from app.api import bp
 from app.api.auth import optional_user, token_required
 from app.api.serializers import answer_json, category_json, page_json, thread_json, user_json
 from app.extensions import limiter
+from app.request_limits import posting_limits, write_limit
 from app.services import browsing, posting, resolution, voting
 from app.services.errors import ValidationFailed
 
@@ -16,16 +17,6 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise ValidationFailed(_("Send a JSON object with Content-Type: application/json."))
     return data
-
-
-def limits() -> posting.Limits:
-    config = current_app.config
-    return posting.Limits(max_title=config["MAX_TITLE_CHARS"], max_body=config["MAX_BODY_CHARS"],
-                          max_tags=config["MAX_TAGS"])
-
-
-def write_limit() -> str:
-    return current_app.config["RATELIMIT_WRITE"]
 
 
 def text_field(data: dict, name: str) -> str:
@@ -61,7 +52,7 @@ def create_thread():
         raise ValidationFailed(_("Please correct the marked fields."), {"tags": _("Send a list of tag names.")})
     draft = posting.QuestionDraft(text_field(data, "title"), text_field(data, "body"),
                                   text_field(data, "category"), tags)
-    thread = posting.ask(g.api_user, draft, limits())
+    thread = posting.ask(g.api_user, draft, posting_limits())
     return jsonify(thread_json(thread)), 201
 
 
@@ -79,7 +70,7 @@ def get_thread(thread_id):
 def create_answer(thread_id):
     thread = posting.visible_thread(thread_id)
     data = json_body()
-    post = posting.answer(g.api_user, thread, text_field(data, "body"), limits())
+    post = posting.answer(g.api_user, thread, text_field(data, "body"), posting_limits())
     return jsonify(answer_json(post, thread.accepted_answer_id)), 201
 
 

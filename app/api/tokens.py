@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from app.api import bp
 from app.api.auth import Unauthorised, bearer_token
 from app.extensions import limiter
+from app.request_limits import login_limit
 from app.services import accounts
 
 
 @bp.route("/tokens", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
+@limiter.limit(login_limit)
 def create_token():
     credentials = request.authorization
     if credentials is None or credentials.type != "basic":

@@ -8,6 +8,7 @@ from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
 from app.extensions import csrf, db, limiter, login_manager
 from app.models import User
+from app.request_limits import login_limit, write_limit
 from app.services import accounts
 from app.services.errors import ValidationFailed
 
@@ -27,7 +28,7 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_WRITE"], methods=["POST"])
+@limiter.limit(write_limit, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("forum.index"))
@@ -51,7 +52,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("forum.index"))

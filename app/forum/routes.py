@@ -3,21 +3,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import limiter
+from app.request_limits import posting_limits, write_limit
 from app.forum import bp
 from app.forum.forms import AnswerForm, QuestionForm
 from app.markup import render_markdown
 from app.services import browsing, knowledge_base, posting, resolution, voting
 from app.services.errors import ServiceError, TooLarge, ValidationFailed
-
-
-def limits() -> posting.Limits:
-    config = current_app.config
-    return posting.Limits(max_title=config["MAX_TITLE_CHARS"], max_body=config["MAX_BODY_CHARS"],
-                          max_tags=config["MAX_TAGS"])
-
-
-def write_limit() -> str:
-    return current_app.config["RATELIMIT_WRITE"]
 
 
 def _list_filter():
@@ -64,7 +55,7 @@ def ask():
     if form.validate_on_submit():
         draft = posting.QuestionDraft(form.title.data, form.body.data, form.category.data, form.tags.data)
         try:
-            thread = posting.ask(current_user, draft, limits())
+            thread = posting.ask(current_user, draft, posting_limits())
         except (ValidationFailed, TooLarge) as error:
             _show_form_errors(form, error)
             status = error.status
@@ -103,7 +94,7 @@ def edit_thread(thread_id):
     if form.validate_on_submit():
         draft = posting.QuestionDraft(form.title.data, form.body.data, form.category.data, form.tags.data)
         try:
-            posting.edit_question(current_user, thread, draft, limits())
+            posting.edit_question(current_user, thread, draft, posting_limits())
         except (ValidationFailed, TooLarge) as error:
             _show_form_errors(form, error)
             status = error.status
@@ -123,7 +114,7 @@ def answer(thread_id):
     form = AnswerForm()
     if form.validate_on_submit():
         try:
-            post = posting.answer(current_user, thread, form.body.data, limits())
+            post = posting.answer(current_user, thread, form.body.data, posting_limits())
         except (ValidationFailed, TooLarge) as error:
             _show_form_errors(form, error)
             return _thread_with_answer_form(thread_id, form), error.status
@@ -151,7 +142,7 @@ def edit_answer(answer_id):
     status = 200
     if form.validate_on_submit():
         try:
-            posting.edit_answer(current_user, post, form.body.data, limits())
+            posting.edit_answer(current_user, post, form.body.data, posting_limits())
         except (ValidationFailed, TooLarge) as error:
             _show_form_errors(form, error)
             status = error.status

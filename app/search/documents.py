@@ -5,7 +5,8 @@ curated article title when staff promoted it), the question, the *visible*
 answers (the accepted one apart, so it can weigh more), tags and the words
 of threads closed as its duplicates. Text comes from the stored, sanitised
 HTML. Staff notes and internal timeline events live in other tables and are
-never read here; hidden, pending and deleted threads get no document at all.
+never read here; hidden, pending and deleted threads (and duplicates,
+whose words their canonical thread carries) get no document at all.
 
 Documents for any number of threads cost four queries (threads, tags,
 answers; the indexer adds one for its outbox rows), so a batch of 500 costs
@@ -25,11 +26,21 @@ from app.search import ThreadDocument, html_to_text
 REBUILD_CHUNK = 1000
 
 
+def searchable() -> tuple:
+    """Which threads the index holds: visible ones that are not closed as a duplicate.
+
+    A duplicate's words were merged into its canonical thread, which is where
+    a search should lead; the duplicate itself stays readable in the forum.
+    """
+    return (Thread.visibility == Visibility.VISIBLE.value, Thread.duplicate_of_id.is_(None))
+
+
 def documents_for(thread_ids: Iterable[int]) -> dict[int, ThreadDocument]:
-    """Documents of the visible threads among ``thread_ids``; the others are absent.
+    """Documents of the searchable threads among ``thread_ids``; the others are absent.
 
     A thread missing from the result must be removed from the index: it was
-    deleted, hidden, is waiting for moderation, or never existed.
+    deleted, hidden, is waiting for moderation, closed as a duplicate, or
+    never existed.
     """
     ids = sorted(set(thread_ids))
     if not ids:
@@ -41,7 +52,7 @@ def documents_for(thread_ids: Iterable[int]) -> dict[int, ThreadDocument]:
                User.username.label("author"))
         .join(Category, Category.id == Thread.category_id)
         .join(User, User.id == Thread.author_id)
-        .where(Thread.id.in_(ids), Thread.visibility == Visibility.VISIBLE.value)
+        .where(Thread.id.in_(ids), *searchable())
     ).all()
     if not threads:
         return {}
@@ -67,7 +78,7 @@ def all_documents(chunk: int = REBUILD_CHUNK) -> Iterator[ThreadDocument]:
     last_id = 0
     while True:
         ids = db.session.scalars(
-            select(Thread.id).where(Thread.id > last_id, Thread.visibility == Visibility.VISIBLE.value)
+            select(Thread.id).where(Thread.id > last_id, *searchable())
             .order_by(Thread.id).limit(chunk)
         ).all()
         if not ids:
@@ -81,7 +92,7 @@ def all_documents(chunk: int = REBUILD_CHUNK) -> Iterator[ThreadDocument]:
 
 
 def count_visible() -> int:
-    return db.session.scalar(select(func.count(Thread.id)).where(Thread.visibility == Visibility.VISIBLE.value))
+    return db.session.scalar(select(func.count(Thread.id)).where(*searchable()))
 
 
 def _document(row, tag_names: list[str], answers: list[tuple[int, str]]) -> ThreadDocument:
