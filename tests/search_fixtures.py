@@ -95,3 +95,25 @@ def search_json(client, **params):
 
 def found_ids(client, **params):
     return [item["thread_id"] for item in search_json(client, **params)["items"]]
+
+
+def unique_word(process: int, number: int) -> str:
+    """A word no other post contains, that survives both stemmers unchanged enough to be searched."""
+    letters = "".join("bcdfghjklmnpqrstvwxz"[int(digit)] for digit in f"{number:03d}")
+    return f"kw{process}{letters}zy"
+
+
+def post_answers_in_another_process(database_url: str, index_dir: str, user_id: int, thread_id: int,
+                                    process: int, count: int) -> None:
+    """Target of a spawned process: post ``count`` answers through the real service."""
+    from app import create_app
+    from app.models import User as UserModel
+
+    app = create_app("testing", {"DATABASE_URL": database_url, "SEARCH_INDEX_DIR": index_dir})
+    with app.app_context():
+        for number in range(count):
+            author = db.session.get(UserModel, user_id)
+            posting.answer(author, posting.visible_thread(thread_id),
+                           f"Answer {number} from process {process}: try {unique_word(process, number)}.")
+            db.session.remove()
+        db.engine.dispose()

@@ -31,7 +31,7 @@ def reindex():
         with indexer.writer_lock(wait=LOCK_WAIT_SECONDS):
             total = count_visible()
             with click.progressbar(length=total, label="Indexing threads", show_pos=True,
-                                   show_percent=True, file=click.get_text_stream("stderr")) as bar:
+                                   show_percent=True) as bar:
                 indexed = search_service.backend().rebuild(all_documents(), progress=bar.update)
     except indexer.WriterBusy as error:
         raise click.ClickException(f"{error}; try again later") from None

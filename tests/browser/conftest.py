@@ -9,6 +9,9 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.models import Category
+from app.services import accounts
+
+STAFF_PASSWORD = "a-long-enough-pass"
 
 
 def free_port() -> int:
@@ -29,6 +32,7 @@ def live_server(tmp_path_factory):
             db.session.add(Category(slug=slug, name=name, description=f"Questions about {name.lower()}",
                                     position=position))
         db.session.commit()
+        accounts.register(accounts.Registration("chief", "chief@example.com", STAFF_PASSWORD, role="admin"))
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -40,26 +40,61 @@ def member_state(browser, live_server, tmp_path_factory):
 
 
 PAGES = ["/", "THREAD", "/ask", "/users/layoutuser", "/auth/login", "/auth/register", "/no-such-page"]
+STAFF_PAGES = ["/staff/", "/staff/metrics", "/staff/canned-replies", "/staff/admin/categories",
+               "/staff/admin/announcements", "/notifications", "THREAD"]
+
+
+@pytest.fixture(scope="module")
+def admin_state(browser, live_server, member_state, tmp_path_factory):
+    """The admin `chief`, logged in (storage state file)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server}/auth/login")
+    page.get_by_label("Username or e-mail").fill("chief")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    state = tmp_path_factory.mktemp("admin") / "admin.json"
+    context.storage_state(path=str(state))
+    context.close()
+    return state
+
+
+def check_page(browser, live_server, url, state, device, shot_name):
+    """Open a page at one screen size: no sideways scrolling, no script errors; screenshot on request."""
+    width, height = WIDTHS[device]
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  storage_state=str(state) if state else None)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(live_server + url)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    folder = os.environ.get("PEERDESK_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{shot_name}-{device}.png"), full_page=True)
+    context.close()
+    assert response.status < 500
+    assert overflow <= 0, f"{url} is {overflow}px wider than a {device} screen"
+    assert errors == []
+
+
+def shot_name(prefix: str, path: str) -> str:
+    return prefix + ((path.strip("/").replace("/", "-") or "home") if path != "THREAD" else "thread")
 
 
 @pytest.mark.parametrize("device", WIDTHS)
 @pytest.mark.parametrize("path", PAGES)
 def test_page_fits_the_screen(browser, live_server, member_state, device, path):
     state, thread_path = member_state
-    width, height = WIDTHS[device]
     logged_in = not path.startswith("/auth")
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  storage_state=str(state) if logged_in else None)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(live_server + (thread_path if path == "THREAD" else path))
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    folder = os.environ.get("PEERDESK_SCREENSHOT_DIR")
-    if folder:
-        name = (path.strip("/").replace("/", "-") or "home") if path != "THREAD" else "thread"
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}-{device}.png"), full_page=True)
-    context.close()
-    assert overflow <= 0, f"{path} is {overflow}px wider than a {device} screen"
-    assert errors == []
+    check_page(browser, live_server, thread_path if path == "THREAD" else path, state if logged_in else None,
+               device, shot_name("", path))
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_staff_page_fits_the_screen(browser, live_server, member_state, admin_state, device, path):
+    _state, thread_path = member_state
+    check_page(browser, live_server, thread_path if path == "THREAD" else path, admin_state, device,
+               shot_name("staff-", path))
