@@ -5,7 +5,7 @@ kb.js from the ask page with the member's session cookie, so it checks the
 CSRF token itself (the api blueprint is exempt because bearer tokens need
 none); API clients may use a bearer token instead.
 """
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -42,7 +42,7 @@ def hit_json(hit: SearchHit) -> dict:
 
 @bp.route("/search")
 def search():
-    query = search_service.parse_query(request.args, per_page=current_app.config["THREADS_PER_PAGE"])
+    query = search_service.parse_query(request.args)
     page = search_service.search(query)
     return jsonify({"items": [hit_json(hit) for hit in page.items], "total": page.total, "page": page.page,
                     "pages": page.pages, "per_page": query.per_page, "suggestion": page.suggestion})

@@ -23,7 +23,7 @@ SEARCH_STATUSES = ("resolved", "answered", "unanswered", "closed")
 @bp.route("/search")
 def search():
     try:
-        query = search_service.parse_query(request.args, per_page=current_app.config["THREADS_PER_PAGE"])
+        query = search_service.parse_query(request.args)
     except ValidationFailed as error:
         return render_template("kb/search.html", query=None, results=None, errors=error.fields,
                                args=request.args, categories=browsing.categories(),

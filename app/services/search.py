@@ -24,6 +24,9 @@ from app.services.errors import ValidationFailed
 
 EXTENSION_KEY = "peerdesk.search"
 SIMILAR_LIMIT = 5
+# Ten results a page, as search engines show: each hit's snippet is highlighted
+# in Python, which is most of a search's cost (see bench/results/search-sqlite.md).
+RESULTS_PER_PAGE = 10
 
 
 class SearchExtension:
@@ -58,7 +61,7 @@ def backend() -> SearchBackend:
 
 # ---------- read side: views and the API ----------
 
-def parse_query(args, *, per_page: int = 20) -> SearchQuery:
+def parse_query(args, *, per_page: int = RESULTS_PER_PAGE) -> SearchQuery:
     """A ``SearchQuery`` from untrusted request arguments.
 
     The text is never rejected (the engine copes with anything); a filter
