@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 16:29:05.431894
+Create Date: 2026-11-26 16:58:22.341280
 
 """
 from alembic import op
@@ -193,6 +193,33 @@ def upgrade():
         batch_op.create_index('ix_answers_author_id', ['author_id'], unique=False)
         batch_op.create_index('ix_answers_thread_id_created_at', ['thread_id', 'created_at'], unique=False)
 
+    op.create_table('deflection_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_key', sa.String(length=64), nullable=True),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('suggested_thread_id', sa.Integer(), nullable=True),
+    sa.Column('created_thread_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_thread_id'], ['threads.id'], name=op.f('fk_deflection_events_created_thread_id_threads'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['suggested_thread_id'], ['threads.id'], name=op.f('fk_deflection_events_suggested_thread_id_threads'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_deflection_events_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deflection_events'))
+    )
+    with op.batch_alter_table('deflection_events', schema=None) as batch_op:
+        batch_op.create_index('ix_deflection_events_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_deflection_events_session_key', ['session_key'], unique=False)
+
+    op.create_table('helpful_votes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('visitor_key', sa.String(length=64), nullable=False),
+    sa.Column('helpful', sa.Boolean(), nullable=False),
+    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_helpful_votes_thread_id_threads'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_helpful_votes')),
+    sa.UniqueConstraint('thread_id', 'visitor_key', name='uq_helpful_votes_thread_visitor')
+    )
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -308,6 +335,12 @@ def downgrade():
         batch_op.drop_index('ix_notifications_user_id_read_at')
 
     op.drop_table('notifications')
+    op.drop_table('helpful_votes')
+    with op.batch_alter_table('deflection_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_deflection_events_session_key')
+        batch_op.drop_index('ix_deflection_events_created_at')
+
+    op.drop_table('deflection_events')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index('ix_answers_thread_id_created_at')
         batch_op.drop_index('ix_answers_author_id')

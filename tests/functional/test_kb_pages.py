@@ -134,6 +134,8 @@ def test_close_as_duplicate_links_and_lets_the_canonical_be_found_by_the_duplica
     assert found_ids(client, q="kyocera") == [canonical.id]  # the duplicate itself left the index
     manage = client.get(f"/kb/{duplicate.id}/manage").get_data(as_text=True)
     assert re.search(rf'href="/threads/{canonical.id}">Printer offline after update</a>', manage)
+    visitor_page = app.test_client().get(f"/threads/{duplicate.id}").get_data(as_text=True)
+    assert f'<a href="/threads/{canonical.id}">the original question</a>' in visitor_page
     again = client.post(f"/kb/{duplicate.id}/duplicate", data={"canonical": str(canonical.id)})
     assert again.status_code == 400
 
