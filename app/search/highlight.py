@@ -7,9 +7,8 @@ so "Rechnungen" marks "Rechnung" and "printers" marks "printer".
 """
 
 from html import escape
-from itertools import islice
 
-from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.highlight import ContextFragmenter, Formatter, Fragment, get_text
 
 from .analysis import folded_tokens, index_terms
 from .schema import EXCERPT_CHARS, excerpt
@@ -34,15 +33,37 @@ _FORMATTER = _MarkFormatter()
 def snippet_html(text: str, terms: set[str]) -> str:
     """The first passages of ``text`` with words indexed as one of ``terms`` marked.
 
-    The first rather than the best passages: finding the best means tokenizing
-    all of ``text`` for every hit, which cost more than the search. Falls back
-    to the escaped start of ``text`` when no term occurs in it (the thread
-    matched by its title or tags, or further down than is kept).
+    ``text`` is the short highlight source the index stores (see
+    ``schema.highlight_source``), so this costs a few dozen words per hit.
+    Falls back to the escaped start of ``text`` when no term occurs in it (the
+    thread matched by its title or tags, or further down than is kept).
     """
-    fragments = list(islice(_FRAGMENTER.fragment_tokens(text, _marked(text, terms)), _FRAGMENTS))
-    if fragments:
-        return _FORMATTER.format(fragments)
+    passages = _passages(text, terms)
+    if passages:
+        return _FORMATTER.format(passages)
     return escape(excerpt(text, EXCERPT_CHARS))
+
+
+def _passages(text, terms) -> list[Fragment]:
+    """Up to ``_FRAGMENTS`` passages of ``text`` around its matches, none repeating another.
+
+    Whoosh's ``ContextFragmenter`` starts a passage up to ``surround``
+    characters before its first match even when those characters closed the
+    previous passage, so two matches close together came out as two passages
+    sharing words. Overlapping passages are merged into one here.
+    """
+    passages: list[Fragment] = []
+    fragments = _FRAGMENTER.fragment_tokens(text, _marked(text, terms))
+    for fragment in fragments:
+        if passages and fragment.startchar < passages[-1].endchar:
+            last = passages[-1]
+            passages[-1] = Fragment(text, last.matches + fragment.matches,
+                                    last.startchar, max(last.endchar, fragment.endchar))
+        elif len(passages) < _FRAGMENTS:
+            passages.append(fragment)
+        else:
+            break
+    return passages
 
 
 def _marked(text, terms):

@@ -17,9 +17,12 @@ from .analysis import WeightedText, bilingual_analyzer, vocabulary_analyzer
 from .backend import SearchHit, ThreadDocument
 from .ranking import SECTION_WEIGHTS, STANDING_BOOSTS, standing
 
-# Long threads are highlighted from their beginning only: tokenizing whole
-# threads for every hit on a page would cost more than the search itself.
-SNIPPET_SOURCE_CHARS = 2000
+# Snippets are highlighted from a short, stored start of the thread: the first
+# lines of the question and of the accepted answer (or, without one, of the
+# other answers). Tokenizing whole threads for every hit on a page cost three
+# times the search itself; this bounds the work per hit to a few dozen words.
+HIGHLIGHT_QUESTION_CHARS = 400
+HIGHLIGHT_ANSWER_CHARS = 200
 EXCERPT_CHARS = 200
 
 
@@ -49,7 +52,10 @@ SCHEMA = Schema(
     score=NUMERIC(int, bits=64, stored=True, sortable=True),
     standing=STORED(),
     version=STORED(),
-    snippet_source=STORED(),
+    # Renamed from ``snippet_source`` (which held 2,000 characters) when its
+    # content changed: an index with the old field names is not opened but
+    # replaced (see ``generations``), so `flask search reindex` rebuilds it.
+    highlight_source=STORED(),
     accepted_excerpt=STORED(),
 )
 
@@ -59,6 +65,23 @@ def naive_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _start(text: str, limit: int) -> str:
+    """The start of ``text``, at most ``limit`` characters, cut at a word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1]
+    if not cut[-1].isspace():  # the last word runs on: drop it, unless it is the only one
+        cut = cut.rsplit(None, 1)[0]
+    return cut[:limit].rstrip()
+
+
+def highlight_source(doc: ThreadDocument) -> str:
+    """What a snippet is cut from: the start of the question and of the best answer."""
+    answer = doc.accepted_answer_text or doc.answers_text
+    parts = (_start(doc.question_text, HIGHLIGHT_QUESTION_CHARS), _start(answer, HIGHLIGHT_ANSWER_CHARS))
+    return "\n".join(part for part in parts if part)
 
 
 def excerpt(text: str, limit: int) -> str:
@@ -79,9 +102,6 @@ def document_fields(doc: ThreadDocument) -> dict:
         "accepted": doc.accepted_answer_text,
         "answers": doc.answers_text,
     }
-    body = "\n".join(
-        part for part in (doc.question_text, doc.accepted_answer_text, doc.answers_text) if part
-    )
     thread_standing = standing(doc.status, doc.has_accepted)
     return {
         "_boost": STANDING_BOOSTS[thread_standing],
@@ -99,7 +119,7 @@ def document_fields(doc: ThreadDocument) -> dict:
         "score": doc.score,
         "standing": thread_standing,
         "version": doc.version,
-        "snippet_source": body[:SNIPPET_SOURCE_CHARS],
+        "highlight_source": highlight_source(doc),
         "accepted_excerpt": excerpt(doc.accepted_answer_text, EXCERPT_CHARS),
     }
 
