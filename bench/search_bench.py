@@ -1,6 +1,6 @@
 """Search benchmark: reindex speed and /api/v1/search latency on 50,000 threads, beside bare Flask.
 
-    .venv/bin/python bench/search_bench.py [--threads 50000] [--answers 3] [--duration 10s]
+    .venv/bin/python bench/search_bench.py [--threads 50000] [--answers 3] [--duration 10s] [--reuse]
 
 Seeds a fresh SQLite database with bench/seeding.py, rebuilds the Whoosh index
 with the code of `flask search reindex` (threads/s), serves Peerdesk (search
@@ -10,8 +10,13 @@ queries, the similar-threads endpoint with real titles, and the bare-Flask
 page before and after. Queries come from the index's own vocabulary. Prints
 a Markdown table, also written to bench/results/search-sqlite.md. Issue 4's
 target: p95 of search under 50 ms.
+
+``--reuse`` keeps the database and index of the previous full run (in
+/tmp/peerdesk-bench/) and only measures the searches; the results then repeat
+that run's reindex figures. A schema change needs a full run.
 """
 import argparse
+import json
 import os
 import random
 import re
@@ -19,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from contextlib import nullcontext
 
 from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, WORK_DIR, LoadResult, bench_database,
                      expect_ok, gunicorn, parse_wrk, production_environment)
@@ -28,6 +34,8 @@ sys.path.insert(0, str(REPO_ROOT))
 P95_TARGET_MS = 50.0
 RESULTS_DIR = BENCH_DIR / "results"
 INDEX_DIR = WORK_DIR / "search_index"
+REUSED_DATABASE = WORK_DIR / "search.db"
+LAST_FULL_RUN = WORK_DIR / "search-full-run.json"  # what --reuse repeats
 QUERIES_PER_KIND = 500
 
 
@@ -40,6 +48,8 @@ def parse_args(argv):
     parser.add_argument("--connections", type=int, default=16, help="wrk connections for throughput")
     parser.add_argument("--latency-connections", type=int, default=2,
                         help="wrk connections for the latency columns (one per core: no queueing)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database and index of the previous full run: no seeding, no reindex")
     return parser.parse_args(argv)
 
 
@@ -74,6 +84,23 @@ def seed_and_index(database_url: str, args):
         pools = query_pools(titles)
         db.engine.dispose()
     return report.summary(), indexed, seconds, pools
+
+
+def reuse_index(database_url: str):
+    """The previous full run's summaries and fresh query pools, from its database and index."""
+    os.environ.update(search_environment(database_url))
+    from app import create_app
+    from app.extensions import db
+    from app.models import Thread
+    from sqlalchemy import select
+
+    last = json.loads(LAST_FULL_RUN.read_text())
+    app = create_app("production")
+    with app.app_context():
+        titles = list(db.session.scalars(select(Thread.title).order_by(Thread.id)))
+        pools = query_pools(titles)
+        db.engine.dispose()
+    return f"{last['seed_summary']} (reused)", last["indexed"], last["reindex_seconds"], pools
 
 
 def query_pools(titles: list[str]) -> dict[str, list[str]]:
@@ -115,9 +142,17 @@ def run_wrk_paths(base_url: str, paths_file: str, duration: str, connections: in
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    with bench_database("sqlite", "search") as database_url:
-        print(f"Seeding {args.threads:,} threads × {args.answers} answers…", flush=True)
-        seed_summary, indexed, reindex_seconds, pools = seed_and_index(database_url, args)
+    if args.reuse and not (LAST_FULL_RUN.exists() and REUSED_DATABASE.exists() and INDEX_DIR.exists()):
+        raise SystemExit("--reuse needs a previous full run of this script")
+    database = nullcontext(f"sqlite:///{REUSED_DATABASE}") if args.reuse else bench_database("sqlite", "search")
+    with database as database_url:
+        if args.reuse:
+            seed_summary, indexed, reindex_seconds, pools = reuse_index(database_url)
+        else:
+            print(f"Seeding {args.threads:,} threads × {args.answers} answers…", flush=True)
+            seed_summary, indexed, reindex_seconds, pools = seed_and_index(database_url, args)
+            LAST_FULL_RUN.write_text(json.dumps({"seed_summary": seed_summary, "indexed": indexed,
+                                                 "reindex_seconds": reindex_seconds}))
         print(f"Reindexed {indexed:,} threads in {reindex_seconds:.1f} s", flush=True)
         quote = urllib.parse.quote
         targets = [

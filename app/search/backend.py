@@ -95,11 +95,19 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchPage:
+    """One page of results.
+
+    ``total`` (and so ``pages``) is exact when ``total_is_exact``; otherwise an
+    estimate that is at least the number of results up to this page: an
+    engine may stop counting matches that cannot reach the first pages.
+    """
+
     items: list[SearchHit]
     total: int
     page: int
     pages: int
     suggestion: str | None
+    total_is_exact: bool = True
 
 
 class SearchBackend(ABC):
