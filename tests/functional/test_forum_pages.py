@@ -220,3 +220,14 @@ def test_security_headers(client, world):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_forms_need_the_csrf_token(client, auth, world, monkeypatch, app):
+    auth.login("alice")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/ask", data={"title": "Printer shows error E42", "body": "Since the update.",
+                                         "category": "printers"})
+    assert response.status_code == 400
+    assert "Your form expired" in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Thread.id))) == 0
