@@ -195,7 +195,8 @@ def main(argv=None) -> int:
         f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
         f"- {args.threads:,} threads × {args.answers} answers, {seed_summary}",
         f"- Full reindex (`flask search reindex`): {indexed:,} threads in {reindex_seconds:.1f} s = "
-        f"**{indexed / reindex_seconds:,.0f} threads/s**",
+        f"**{indexed / reindex_seconds:,.0f} threads/s**" + (" (from the last full run; this one reused its "
+                                                            "database and index: `--reuse`)" if args.reuse else ""),
         f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} (PEERDESK_CONFIG=production, "
         f"SEARCH_BACKEND=whoosh); wrk -t2 -c{args.connections} -d{args.duration} --latency after a {args.warmup} "
         f"warm-up; {QUERIES_PER_KIND} different queries per row, from the index's own vocabulary, picked at random",

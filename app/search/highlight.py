@@ -50,12 +50,12 @@ def _passages(text, terms) -> list[Fragment]:
     Whoosh's ``ContextFragmenter`` starts a passage up to ``surround``
     characters before its first match even when those characters closed the
     previous passage, so two matches close together came out as two passages
-    sharing words. Overlapping passages are merged into one here.
+    sharing words. Passages that overlap or touch are merged into one here.
     """
     passages: list[Fragment] = []
     fragments = _FRAGMENTER.fragment_tokens(text, _marked(text, terms))
     for fragment in fragments:
-        if passages and fragment.startchar < passages[-1].endchar:
+        if passages and not text[passages[-1].endchar:fragment.startchar].strip():
             last = passages[-1]
             passages[-1] = Fragment(text, last.matches + fragment.matches,
                                     last.startchar, max(last.endchar, fragment.endchar))

@@ -13,11 +13,13 @@ of opening one each time, and recent result pages are kept in a small LRU
 keyed by the index version they came from, so a new commit or a rebuild is
 seen by the next search.
 
-``SearchPage.total`` is exact up to one page of results. Beyond that Whoosh
-skips blocks of postings that cannot reach the current top results (block-max
-scoring), so it does not count every match; the total is then an estimate
-(the query's estimated size, scaled by the share of threads the filters
-allow) and ``total_is_exact`` is False.
+Plain words (most searches, and every similar() query) are ranked by
+``word_scoring``, which scores Whoosh's BM25F over whole posting lists and
+counts every match. Other syntax (phrases, AND, NOT, fields, ranges) goes to
+Whoosh with block-max skipping on: its ``SearchPage.total`` is exact up to
+the requested page, and beyond it an estimate (the query's estimated size,
+scaled by the share of threads the filters allow) with ``total_is_exact``
+False. "Newest first" always counts exactly.
 """
 
 import logging
@@ -38,6 +40,7 @@ from .generations import Generations
 from .highlight import snippet_html
 from .querying import clean_text, filter_query, parse_syntax, parse_words, similar_query
 from .schema import SCHEMA, document_fields, stored_hit
+from .word_scoring import plain_terms, top_documents
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,8 @@ _SUGGESTION_GAIN = 2
 # Searchers kept open per index: one per concurrent search (gunicorn runs 8
 # threads per worker); more concurrent searches open extra ones and close them.
 _IDLE_SEARCHERS = 8
-_CACHED_PAGES = 256
+_CACHED_PAGES = 1024  # about 10 kB each
+_CACHED_FILTERS = 16
 
 
 class _SearcherPool:
@@ -111,7 +115,7 @@ def _close_all(searchers) -> None:
 
 
 class _PageCache:
-    """The most recently asked result pages, keyed by the index version they came from."""
+    """The most recently used result pages (or filter sets), keyed by the index version they came from."""
 
     def __init__(self, size: int):
         self._size = size
@@ -139,6 +143,7 @@ class WhooshBackend(SearchBackend):
         self._generations.current()  # recover a broken index now, not at the first search
         self._pool = _SearcherPool()
         self._pages = _PageCache(cached_pages) if cached_pages else None
+        self._filters = _PageCache(_CACHED_FILTERS)
         # Idle searchers hold open files; close them when the backend goes away.
         self._finalizer = weakref.finalize(self, self._pool.close)
 
@@ -204,10 +209,11 @@ class WhooshBackend(SearchBackend):
             return []
         with self._searcher() as searcher:
             similar = similar_query(searcher.reader(), text)
-            candidates = searcher.search(similar, limit=limit * _SIMILAR_CANDIDATES_PER_SLOT)
-            answered_first = sorted(candidates, key=lambda hit: -hit["standing"])[:limit]
+            docnums, _ = top_documents(searcher, plain_terms(similar), limit * _SIMILAR_CANDIDATES_PER_SLOT, None)
+            candidates = [searcher.stored_fields(docnum) for docnum in docnums]
+            answered_first = sorted(candidates, key=lambda stored: -stored["standing"])[:limit]
             terms = _highlight_terms(similar)
-            return [_hit(hit, terms) for hit in answered_first]
+            return [_hit(stored, terms) for stored in answered_first]
 
     def rebuild(
         self,
@@ -272,11 +278,22 @@ class WhooshBackend(SearchBackend):
         self._pool.give_back(ix, searcher)
 
     def _page(self, searcher, user_query, search, newest, suggestion) -> SearchPage:
-        restriction = filter_query(search)
-        # The allowed documents as a set: Whoosh would compute the same set
-        # itself, and the estimate of the total needs its size.
-        allowed = None if restriction is None else set(searcher.docs_for_query(restriction))
+        allowed = self._allowed(searcher, search)
+        if allowed is not None and not allowed:  # Whoosh reads an empty filter as none
+            return SearchPage(items=[], total=0, page=search.page, pages=0, suggestion=suggestion)
         limit = search.page * search.per_page
+        terms = _highlight_terms(user_query)
+        start = (search.page - 1) * search.per_page
+        words = None if newest else plain_terms(user_query)
+        if words is not None:
+            docnums, total = top_documents(searcher, words, limit, allowed)
+            return SearchPage(
+                items=[_hit(searcher.stored_fields(docnum), terms) for docnum in docnums[start:]],
+                total=total,
+                page=search.page,
+                pages=math.ceil(total / search.per_page),
+                suggestion=suggestion,
+            )
         results = searcher.search(
             user_query,
             limit=limit,
@@ -286,16 +303,32 @@ class WhooshBackend(SearchBackend):
             optimize=True,  # block-max: skip postings that cannot reach the top `limit`
         )
         total, exact = _total(searcher, results, limit, allowed)
-        terms = _highlight_terms(user_query)
-        start = (search.page - 1) * search.per_page
         return SearchPage(
-            items=[_hit(hit, terms) for hit in results[start:]],
+            items=[_hit(hit.fields(), terms) for hit in results[start:]],
             total=total,
             page=search.page,
             pages=math.ceil(total / search.per_page),
             suggestion=suggestion,
             total_is_exact=exact,
         )
+
+    def _allowed(self, searcher, search: SearchQuery) -> set | None:
+        """The documents the filters of ``search`` allow, or None without filters.
+
+        As a set: Whoosh would compute the same set itself, and the estimate
+        of the total needs its size. Kept for the index version it came from,
+        as pages are: most searches use one of a few filters.
+        """
+        restriction = filter_query(search)
+        if restriction is None:
+            return None
+        key = (searcher._ix.storage.folder, searcher.reader().generation(),
+               search.category, search.tag, search.status, search.date_from, search.date_to)
+        allowed = self._filters.get(key)
+        if allowed is None:
+            allowed = set(searcher.docs_for_query(restriction))  # shared: never changed
+            self._filters.put(key, allowed)
+        return allowed
 
     def _suggestion(self, searcher, text: str) -> str | None:
         """``text`` with each word the index does not know replaced by its closest word.
@@ -370,6 +403,5 @@ def _highlight_terms(user_query) -> set[str]:
     }
 
 
-def _hit(hit, terms) -> SearchHit:
-    stored = hit.fields()
+def _hit(stored: dict, terms) -> SearchHit:
     return stored_hit(stored, snippet_html(stored["highlight_source"], terms))

@@ -24,8 +24,9 @@ from app.services.errors import ValidationFailed
 
 EXTENSION_KEY = "peerdesk.search"
 SIMILAR_LIMIT = 5
-# Ten results a page, as search engines show: each hit's snippet is highlighted
-# in Python, which is most of a search's cost (see bench/results/search-sqlite.md).
+# Ten results a page, as search engines show. Each hit's snippet is highlighted
+# in Python from a short stored excerpt (app/search/schema.py), so a page costs
+# little more than its ranking (see bench/results/search-sqlite.md).
 RESULTS_PER_PAGE = 10
 
 
