@@ -200,6 +200,9 @@ def main(argv=None) -> int:
         f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} (PEERDESK_CONFIG=production, "
         f"SEARCH_BACKEND=whoosh); wrk -t2 -c{args.connections} -d{args.duration} --latency after a {args.warmup} "
         f"warm-up; {QUERIES_PER_KIND} different queries per row, from the index's own vocabulary, picked at random",
+        "- Caches: each worker keeps its last 1,024 result pages and about 4 million decoded postings "
+        "(app/search/whoosh_backend.py, word_scoring.py), both keyed by index version. Every row replays its "
+        f"{QUERIES_PER_KIND} queries, so after the warm-up and the -c16 run most -c2 requests are page-cache hits",
         "",
         f"| Endpoint | Requests/s (-c{args.connections}) | p50 | p95 | p99 | Errors | × bare Flask "
         f"| p50 at -c{args.latency_connections} | p95 at -c{args.latency_connections} |",
