@@ -45,7 +45,8 @@ def search():
     query = search_service.parse_query(request.args)
     page = search_service.search(query)
     return jsonify({"items": [hit_json(hit) for hit in page.items], "total": page.total, "page": page.page,
-                    "pages": page.pages, "per_page": query.per_page, "suggestion": page.suggestion})
+                    "pages": page.pages, "per_page": query.per_page, "total_is_exact": page.total_is_exact,
+                    "suggestion": page.suggestion})
 
 
 @bp.route("/search/similar")

@@ -161,5 +161,9 @@ class SearchBackend(ABC):
         """Empty the index."""
 
     @abstractmethod
+    def document_count(self) -> int:
+        """How many threads the index holds (an empty index next to a full database needs a rebuild)."""
+
+    @abstractmethod
     def is_healthy(self) -> bool:
         """Whether the index can be searched right now."""

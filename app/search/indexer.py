@@ -31,7 +31,7 @@ from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import SearchOutbox
-from app.search.documents import documents_for
+from app.search.documents import all_documents, count_visible, documents_for
 from app.services import search as search_service
 
 log = logging.getLogger("peerdesk.search.indexer")
@@ -85,10 +85,28 @@ def drain_outbox(batch_size: int | None = None) -> int:
     """
     try:
         with writer_lock(wait=0):
+            _refill_if_empty()
             return _drain_batch(batch_size or current_app.config.get("SEARCH_INDEXER_BATCH_SIZE", BATCH_SIZE))
     except WriterBusy:
         log.debug("search index busy; outbox left for the next pass")
         return 0
+
+
+def _refill_if_empty() -> None:
+    """Rebuild from the database when the index is empty but threads exist.
+
+    A missing or corrupt index directory is reopened empty (see the engine);
+    this turns that into a rebuild instead of a search that finds nothing
+    until someone runs `flask search reindex`. Costs one document count per pass.
+    """
+    backend = search_service.backend()
+    if backend.document_count() or not count_visible():
+        return
+    db.session.rollback()
+    log.warning("search index is empty but the database has threads: rebuilding it")
+    indexed = backend.rebuild(all_documents())
+    db.session.rollback()
+    log.warning("search index rebuilt with %d threads", indexed)
 
 
 def drain_all(batch_size: int | None = None) -> int:

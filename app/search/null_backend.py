@@ -28,5 +28,8 @@ class NullBackend(SearchBackend):
     def clear(self):
         pass
 
+    def document_count(self):
+        return 0
+
     def is_healthy(self):
         return True

@@ -248,6 +248,10 @@ class WhooshBackend(SearchBackend):
     def clear(self) -> None:
         self.rebuild(())
 
+    def document_count(self) -> int:
+        with self._searcher() as searcher:
+            return searcher.doc_count()
+
     def is_healthy(self) -> bool:
         # A health probe reports a broken index; it must not raise itself.
         try:

@@ -106,6 +106,26 @@ def test_a_corrupt_index_directory_is_replaced_not_a_crash(app, forum, search_in
     assert found_ids(client, q="monitor") == [thread.id]
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_the_indexer_rebuilds_a_lost_index_by_itself(app, forum, search_index, client):
+    """A wiped index directory must not mean "no results" until someone runs reindex."""
+    first = forum.thread("Monitor shows no signal")
+    second = forum.thread("Keyboard types wrong letters")
+    search_index.drain()
+    with app.app_context():
+        root = Path(search_service.extension().index_dir)
+        current = (root / "CURRENT").read_text().strip()
+        for path in (root / current).iterdir():
+            path.write_bytes(b"garbage")
+        app.extensions.pop(search_service.EXTENSION_KEY)  # a fresh process opening the broken index
+        search_service.init_app(app)
+    assert search_json(client, q="monitor")["items"] == []
+    search_index.drain()
+    assert found_ids(client, q="monitor") == [first.id]
+    assert found_ids(client, q="keyboard") == [second.id]
+
+
 def test_verify_reports_missing_stale_and_extra_and_repair_fixes_them(app, forum, search_index, runner, client):
     kept = forum.thread("Headset echo on calls", answers=["Lower the mic gain."])
     stale = forum.thread("Dock does not charge laptop")
