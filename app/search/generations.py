@@ -96,8 +96,8 @@ class Generations:
             if now != name:  # a rebuild swapped generations while we opened
                 return self._open(now)
             logger.warning(
-                "search index in %s is missing or unusable (%s); started an empty "
-                "one, run `flask search reindex` to fill it", self.root, str(error),
+                "search index in %s is missing or unusable (%s); started an empty one, which the "
+                "indexer refills from the database (or run `flask search reindex`)", self.root, str(error),
             )  # str: a record holding the exception would hold its open files
             name, ix = self.create()
             self._point_to(name)
