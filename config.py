@@ -29,6 +29,8 @@ class Config:
     SECRET_KEY = None
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'peerdesk.db'}"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    DATABASE_POOL_SIZE = 20
+    DATABASE_MAX_OVERFLOW = 80
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = str(INSTANCE_DIR / "search_index")
     SEARCH_INDEXER_INTERVAL_SECONDS = 2

@@ -5,6 +5,8 @@ import os
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from flask_talisman import Talisman
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from config import CONFIGS, INSTANCE_DIR
 
@@ -80,26 +82,27 @@ def _repo_path(name: str):
     return Path(__file__).resolve().parent.parent / name
 
 
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers and the one writer work at once; foreign keys are off by default."""
+    if dbapi_connection.__class__.__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
 def _configure_database(app: Flask) -> None:
+    """Pool sizes follow the server's threads (DATABASE_POOL_SIZE), so no request opens a connection."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    pool = {"pool_size": app.config["DATABASE_POOL_SIZE"], "max_overflow": app.config["DATABASE_MAX_OVERFLOW"]}
     if uri.startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(exist_ok=True)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
-
-        @event.listens_for(Engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
-            """WAL lets readers and the one writer work at once; foreign keys are off by default."""
-            if dbapi_connection.__class__.__module__.startswith("sqlite3"):
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA busy_timeout=30000")
-                cursor.close()
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}, **pool})
+        if not event.contains(Engine, "connect", _sqlite_pragmas):
+            event.listen(Engine, "connect", _sqlite_pragmas)
     elif uri.startswith("postgresql"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10,
-                                                            "max_overflow": 20})
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, **pool})
 
 
 def _register_blueprints(app: Flask) -> None:
