@@ -85,6 +85,17 @@ def test_a_busy_writer_makes_the_indexer_skip_its_pass(app, forum, search_index,
     assert _pending(app) == 0 and len(found_ids(client, q="speaker")) == 1
 
 
+def garble_index_as_a_new_process_sees_it(app) -> None:
+    """Overwrite the live generation's files, then open the index afresh, as a restarted process would."""
+    with app.app_context():
+        root = Path(search_service.extension().index_dir)
+        current = (root / "CURRENT").read_text().strip()
+        for path in (root / current).iterdir():
+            path.write_bytes(b"garbage")
+        app.extensions.pop(search_service.EXTENSION_KEY)
+        search_service.init_app(app)
+
+
 # Engine bug (app.search.generations, not ours): opening a garbled generation leaks
 # Whoosh's file handle of the table of contents, a ResourceWarning when collected.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -92,13 +103,7 @@ def test_a_busy_writer_makes_the_indexer_skip_its_pass(app, forum, search_index,
 def test_a_corrupt_index_directory_is_replaced_not_a_crash(app, forum, search_index, client, runner):
     thread = forum.thread("Monitor shows no signal")
     search_index.drain()
-    with app.app_context():
-        root = Path(search_service.extension().index_dir)
-        current = (root / "CURRENT").read_text().strip()
-        for path in (root / current).iterdir():
-            path.write_bytes(b"garbage")
-        app.extensions.pop(search_service.EXTENSION_KEY)  # a fresh process opening the broken index
-        search_service.init_app(app)
+    garble_index_as_a_new_process_sees_it(app)
     assert search_json(client, q="monitor")["items"] == []
     result = runner.invoke(args=["search", "verify", "--repair"])
     assert result.exit_code == 0, result.output
@@ -113,13 +118,7 @@ def test_the_indexer_rebuilds_a_lost_index_by_itself(app, forum, search_index, c
     first = forum.thread("Monitor shows no signal")
     second = forum.thread("Keyboard types wrong letters")
     search_index.drain()
-    with app.app_context():
-        root = Path(search_service.extension().index_dir)
-        current = (root / "CURRENT").read_text().strip()
-        for path in (root / current).iterdir():
-            path.write_bytes(b"garbage")
-        app.extensions.pop(search_service.EXTENSION_KEY)  # a fresh process opening the broken index
-        search_service.init_app(app)
+    garble_index_as_a_new_process_sees_it(app)
     assert search_json(client, q="monitor")["items"] == []
     search_index.drain()
     assert found_ids(client, q="monitor") == [first.id]
