@@ -30,8 +30,19 @@
     });
   }
 
+  /* The queue page hears every escalation, claim and hand-over (the server puts staff in the
+     staff room on connect) and offers a reload instead of moving rows under the reader's cursor. */
+  function watchQueue() {
+    var scope = document.querySelector("[data-staff-queue]");
+    var peerdesk = window.Peerdesk;
+    var socket = scope && peerdesk && peerdesk.socket ? peerdesk.socket() : null;
+    if (!socket) { return; }
+    socket.on("queue_update", function () { peerdesk.showLiveNotice(scope); });
+  }
+
   function start() {
     document.querySelectorAll("[data-canned-replies]").forEach(wire);
+    watchQueue();
   }
 
   if (document.readyState === "loading") {

@@ -98,3 +98,17 @@ def test_staff_page_fits_the_screen(browser, live_server, member_state, admin_st
     _state, thread_path = member_state
     check_page(browser, live_server, thread_path if path == "THREAD" else path, admin_state, device,
                shot_name("staff-", path))
+
+
+def test_staff_queue_offers_a_reload_when_the_queue_changes(browser, live_server, admin_state):
+    from playwright.sync_api import expect
+
+    from app.realtime import emitter
+
+    context = browser.new_context(storage_state=str(admin_state))
+    page = context.new_page()
+    page.goto(f"{live_server}/staff/")
+    page.wait_for_function("window.Peerdesk && Peerdesk.socket() && Peerdesk.socket().connected")
+    emitter.staff_queue_changed(1, "escalated")
+    expect(page.get_by_text("The queue changed.")).to_be_visible()
+    context.close()
