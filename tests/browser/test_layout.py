@@ -108,7 +108,12 @@ def test_staff_queue_offers_a_reload_when_the_queue_changes(browser, live_server
     context = browser.new_context(storage_state=str(admin_state))
     page = context.new_page()
     page.goto(f"{live_server}/staff/")
-    page.wait_for_function("window.Peerdesk && Peerdesk.socket() && Peerdesk.socket().connected")
+    # wait_for_function would evaluate a string in the page, which the CSP rightly forbids.
+    connected = "() => Boolean(window.Peerdesk && Peerdesk.socket() && Peerdesk.socket().connected)"
+    for _ in range(100):
+        if page.evaluate(connected):
+            break
+        page.wait_for_timeout(100)
     emitter.staff_queue_changed(1, "escalated")
     expect(page.get_by_text("The queue changed.")).to_be_visible()
     context.close()
