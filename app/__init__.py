@@ -8,7 +8,7 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS, INSTANCE_DIR
+from config import CONFIGS, INSTANCE_DIR, normalise_database_url
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
@@ -44,7 +44,6 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.update(config_class.from_environment())
     app.config.update(overrides or {})
     if "DATABASE_URL" in (overrides or {}):
-        from config import normalise_database_url
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(overrides["DATABASE_URL"])
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (environment variable SECRET_KEY) outside development.")
@@ -57,8 +56,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    # Same origin unless configured (None): another site cannot open a socket with a staff member's cookie.
     socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"] or None,
-                      cors_allowed_origins=[])
+                      cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None)
     Talisman(app, content_security_policy=CONTENT_SECURITY_POLICY, force_https=app.config["FORCE_HTTPS"],
              session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False))
 

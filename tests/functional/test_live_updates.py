@@ -46,3 +46,11 @@ def test_bad_room_requests_are_refused(app, client):
     watcher = socketio.test_client(app, flask_test_client=client)
     assert watcher.emit("join_thread", {"thread_id": "../staff"}, callback=True) == {"ok": False}
     assert watcher.emit("join_thread", "garbage", callback=True) == {"ok": False}
+
+
+def test_sockets_from_another_site_are_refused(client):
+    """Cross-site WebSocket hijacking: a foreign page must not open a socket with our cookies."""
+    same = client.get("/socket.io/?EIO=4&transport=polling", headers={"Origin": "http://localhost"})
+    foreign = client.get("/socket.io/?EIO=4&transport=polling", headers={"Origin": "https://evil.example"})
+    assert same.status_code == 200
+    assert foreign.status_code == 400
