@@ -87,6 +87,7 @@ def test_staff_promote_a_solved_thread_to_an_article(app, forum, search_index, c
     auth.login("alice")
     assert client.get(f"/kb/{thread.id}/manage").status_code == 403
     assert client.post(f"/kb/{thread.id}/promote", data={"title": "X" * 20}).status_code == 403
+    assert client.post(f"/kb/{thread.id}/duplicate", data={"canonical": "1"}).status_code == 403
     auth.logout()
     auth.login("sam")
     assert client.get(f"/kb/{thread.id}/manage").status_code == 200
