@@ -23,7 +23,9 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.install
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations
+	@for dir in app/translations app/*/translations; do \
+		if [ -d $$dir ]; then $(BIN)/pybabel compile -q --use-fuzzy -d $$dir || exit 1; fi; \
+	done
 
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .

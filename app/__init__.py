@@ -50,10 +50,14 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _configure_database(app)
 
     db.init_app(app)
+    from app import events
+
+    events.install()
     migrate.init_app(app, db, directory=str(_repo_path("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(_translation_directories()))
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     # Same origin unless configured (None): another site cannot open a socket with a staff member's cookie.
@@ -80,6 +84,12 @@ def _repo_path(name: str):
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / name
+
+
+def _translation_directories() -> list[str]:
+    """The shared catalog plus one beside each area that has its own (app/<area>/translations)."""
+    root = _repo_path("app")
+    return [str(root / "translations")] + sorted(str(path) for path in root.glob("*/translations") if path.is_dir())
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

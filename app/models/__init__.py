@@ -11,6 +11,7 @@ from app.models.forum import (
     Vote,
     thread_tags,
 )
+from app.models.events import DomainEvent
 from app.models.knowledge import DeflectionEvent, HelpfulVote
 from app.models.search import SearchOutbox
 from app.models.staff import (
@@ -25,7 +26,7 @@ from app.models.staff import (
 from app.models.user import STAFF_ROLES, ApiToken, Role, User
 
 __all__ = [
-    "Announcement", "Answer", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "HelpfulVote",
+    "Announcement", "Answer", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "DomainEvent", "HelpfulVote",
     "Notification", "Role", "STAFF_ROLES",
     "SearchOutbox", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
     "announcement_categories", "department_members", "thread_tags",
