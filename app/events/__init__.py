@@ -9,8 +9,11 @@ subscriber such as the page cache or the socket emitter sees every event
 exactly once per process, whoever wrote it.
 
 Subscribers must not touch the database session they are called from
-(it has just committed); work that writes rows belongs in a durable
-consumer that reads the event table.
+(it has just committed). Work that must be exact with the change itself
+(a reputation ledger row for a vote, reversing it when a moderator deletes
+the post) registers with `within(kind)`: such a handler runs at announce
+time inside the same transaction, so the reaction commits or rolls back
+with its cause, and the announcing service need not know who reacts.
 """
 import logging
 import os
@@ -32,6 +35,7 @@ log = logging.getLogger("peerdesk.events")
 ORIGIN = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 _PENDING_KEY = "peerdesk_pending_events"
 _subscribers: list[Callable[["Happened"], None]] = []
+_in_transaction: dict[str, list[Callable[[DomainEvent], None]]] = {}
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,25 @@ def announce(kind: str, *, thread_id: int | None = None, actor_id: int | None = 
                       payload=payload or None, origin=ORIGIN, created_at=clock.now())
     db.session.add(row)
     db.session.info.setdefault(_PENDING_KEY, []).append(row)
+    for handler in _in_transaction.get(kind, ()):
+        handler(row)
     return row
+
+
+def within(*kinds: str):
+    """Decorator: run the handler with the event row inside the announcing transaction.
+
+    Errors propagate, so the whole change fails rather than half of it
+    committing. Registering the same handler twice is a no-op.
+    """
+    def register(handler: Callable[[DomainEvent], None]):
+        for kind in kinds:
+            handlers = _in_transaction.setdefault(kind, [])
+            if handler not in handlers:
+                handlers.append(handler)
+        return handler
+
+    return register
 
 
 def subscribe(handler: Callable[[Happened], None]) -> Callable[[Happened], None]:

@@ -44,3 +44,23 @@ def test_a_failing_subscriber_does_not_stop_the_others(ctx, heard):
     finally:
         events._subscribers.remove(broken)
     assert [h.kind for h in heard] == ["edited"]
+
+
+def test_a_within_handler_writes_in_the_same_transaction(ctx):
+    seen = []
+
+    @events.within("test_kind")
+    def react(row):
+        seen.append(row.kind)
+        events.announce("test_reaction", thread_id=row.thread_id)
+
+    try:
+        events.announce("test_kind", thread_id=5)
+        db.session.rollback()
+        assert db.session.query(DomainEvent).count() == 0
+        events.announce("test_kind", thread_id=5)
+        db.session.commit()
+    finally:
+        events._in_transaction.pop("test_kind")
+    assert seen == ["test_kind", "test_kind"]
+    assert sorted(row.kind for row in db.session.query(DomainEvent)) == ["test_kind", "test_reaction"]
