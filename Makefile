@@ -24,7 +24,7 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.install
 
 translations: $(VENV)/.installed
 	@for dir in app/translations app/*/translations; do \
-		if [ -d $$dir ]; then $(BIN)/pybabel compile -q --use-fuzzy -d $$dir || exit 1; fi; \
+		if [ -d $$dir ]; then $(BIN)/pybabel -q compile --use-fuzzy -d $$dir || exit 1; fi; \
 	done
 
 messages: $(VENV)/.installed

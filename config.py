@@ -55,6 +55,11 @@ class Config:
     SLA_RUN_SWEEP_IN_SERVER = True
     RESOLUTION_CHECK_AFTER_COMMUNITY_HOURS = 48
     AUTO_RESOLVE_AFTER_DAYS = 7
+    # Moderation and trust (app.policy, app.domain.trust, app.services.moderation).
+    FLAG_HIDE_THRESHOLD = 3
+    PREMODERATE_FIRST_POSTS = 0
+    NEW_MEMBER_POSTS_PER_HOUR = 5
+    TRUST_THRESHOLDS: dict = {}
     LANGUAGES = ["en", "de"]
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -103,6 +108,7 @@ class TestingConfig(Config):
     SEARCH_RUN_INDEXER_IN_SERVER = False
     SLA_RUN_SWEEP_IN_SERVER = False
     SEARCH_INDEX_DIR = ""
+    NEW_MEMBER_POSTS_PER_HOUR = 100000
 
 
 class ProductionConfig(Config):

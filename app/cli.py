@@ -55,3 +55,6 @@ def register_cli(app: Flask) -> None:
     from app.kb.cli import search_cli
 
     app.cli.add_command(search_cli)
+    from app.moderation.cli import trust_cli
+
+    app.cli.add_command(trust_cli)

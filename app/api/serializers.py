@@ -1,6 +1,8 @@
 """JSON shapes of the API; one function per resource so every endpoint agrees."""
 from flask import url_for
 
+from app import policy
+from app.domain.trust import privileges_of
 from app.models import Answer, Category, Thread, User
 
 
@@ -36,6 +38,7 @@ def answer_json(answer: Answer, accepted_answer_id: int | None) -> dict:
 
 def user_json(user: User, *, private: bool = False) -> dict:
     data = {"username": user.username, "role": user.role, "reputation": user.reputation,
+            "trust_level": user.trust_level, "privileges": privileges_of(policy.trust_level(user)),
             "member_since": iso(user.created_at),
             "url": url_for("forum.profile", username=user.username, _external=True)}
     if private:

@@ -1,7 +1,8 @@
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import policy
 from app.extensions import limiter
 from app.request_limits import posting_limits, write_limit
 from app.forum import bp
@@ -81,9 +82,8 @@ def thread(thread_id):
 @bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_thread(thread_id):
-    thread = posting.visible_thread(thread_id)
-    if not posting.can_edit(current_user, thread.author_id):
-        abort(403)
+    thread = posting.thread_for(current_user, thread_id)
+    policy.can_edit(current_user, thread).enforce()
     form = QuestionForm(obj=None if request.method == "POST" else thread)
     _category_choices(form)
     if request.method == "GET":
@@ -133,9 +133,8 @@ def _thread_with_answer_form(thread_id: int, form: AnswerForm):
 @bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_answer(answer_id):
-    post = posting.visible_answer(answer_id)
-    if not posting.can_edit(current_user, post.author_id):
-        abort(403)
+    post = posting.answer_for(current_user, answer_id)
+    policy.can_edit(current_user, post).enforce()
     form = AnswerForm()
     if request.method == "GET":
         form.body.data = post.body_source

@@ -4,10 +4,11 @@ Views only read the index (through app.services.search); every change goes
 through a service that writes a search-outbox row, and the indexer applies
 it after the commit.
 """
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import policy
 from app.extensions import csrf, limiter
 from app.kb import bp
 from app.kb.forms import ArticleForm, DuplicateForm, thread_id_from
@@ -94,8 +95,7 @@ def flash_or_skip(message: str) -> None:
 
 
 def _staff_only():
-    if not current_user.is_staff:
-        abort(403)
+    policy.can_curate(current_user).enforce()
 
 
 def _manage_page(thread_id: int, article_form=None, duplicate_form=None, status=200):

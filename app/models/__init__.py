@@ -12,6 +12,20 @@ from app.models.forum import (
     thread_tags,
 )
 from app.models.events import DomainEvent
+from app.models.moderation import (
+    AuditEntry,
+    Flag,
+    FlagReason,
+    HouseRules,
+    RecentPost,
+    ReviewItem,
+    ReviewKind,
+    Sanction,
+    SanctionKind,
+    WatchedWord,
+    WatchedWordMode,
+    post_key,
+)
 from app.models.knowledge import DeflectionEvent, HelpfulVote
 from app.models.search import SearchOutbox
 from app.models.staff import (
@@ -26,6 +40,8 @@ from app.models.staff import (
 from app.models.user import STAFF_ROLES, ApiToken, Role, User
 
 __all__ = [
+    "AuditEntry", "Flag", "FlagReason", "HouseRules", "RecentPost", "ReviewItem", "ReviewKind", "Sanction",
+    "SanctionKind", "WatchedWord", "WatchedWordMode", "post_key",
     "Announcement", "Answer", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "DomainEvent", "HelpfulVote",
     "Notification", "Role", "STAFF_ROLES",
     "SearchOutbox", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",

@@ -115,6 +115,10 @@ class Thread(db.Model):
     article_summary: Mapped[str | None] = mapped_column(Text)
     helpful_yes: Mapped[int] = mapped_column(default=0)
     helpful_no: Mapped[int] = mapped_column(default=0)
+    # Moderation (app.services.moderation): why it is hidden, shown to its author; lock and pin.
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    is_pinned: Mapped[bool] = mapped_column(default=False)
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -144,6 +148,7 @@ class Answer(db.Model):
     score: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
     author: Mapped[User] = relationship()

@@ -34,6 +34,18 @@ class User(UserMixin, db.Model):
     reputation: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Trust (app.domain.trust): stored, recomputed on the events that change it; staff may lock it.
+    trust_level: Mapped[int] = mapped_column(default=0)
+    trust_level_locked: Mapped[bool] = mapped_column(default=False)
+    flags_upheld: Mapped[int] = mapped_column(default=0)
+    flags_dismissed: Mapped[int] = mapped_column(default=0)
+    # Sanctions (app.services.sanctions) copied here so the policy answers without a query.
+    silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sanction_reason: Mapped[str | None] = mapped_column(String(500))
+    last_sanction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the account was anonymised at its owner's request; posts stay, credited to "deleted user".
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -56,7 +68,10 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.banned_at is None
+        """Banned, currently suspended and deleted accounts cannot log in or use tokens."""
+        if self.banned_at is not None or self.deleted_at is not None:
+            return False
+        return self.suspended_until is None or self.suspended_until <= clock.now()
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

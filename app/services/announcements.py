@@ -5,11 +5,11 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from app import clock
+from app import clock, policy
 from app.extensions import db
 from app.markup import render_markdown
 from app.models import Announcement, Category, User, announcement_categories
-from app.services.errors import NotAuthorised, NotFound, ValidationFailed
+from app.services.errors import NotFound, ValidationFailed
 
 SEVERITIES = ("info", "warning", "outage")
 
@@ -74,8 +74,7 @@ def get(announcement_id: int) -> Announcement:
 
 
 def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise NotAuthorised(_("Only administrators can publish announcements."))
+    policy.can_administer(user).enforce()
 
 
 def save(actor: User, draft: AnnouncementDraft, announcement: Announcement | None = None) -> Announcement:

@@ -3,9 +3,10 @@ import math
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
+from app import policy
 from app.extensions import db
 from app.models import Answer, Category, Tag, Thread, ThreadStatus, User, Visibility, Vote, thread_tags
 from app.services.errors import NotFound, ValidationFailed
@@ -134,12 +135,13 @@ def load_thread(thread_id: int, viewer: User | None = None) -> ThreadView:
         select(Thread).join(Thread.category).join(Thread.author).where(Thread.id == thread_id)
         .options(contains_eager(Thread.category), contains_eager(Thread.author), selectinload(Thread.tags))
     )
-    if thread is None or thread.visibility != Visibility.VISIBLE.value:
+    if thread is None:
         raise NotFound(_("This question does not exist or was removed."))
+    policy.can_see_thread(viewer, thread).enforce()
     accepted_first = case((Answer.id == thread.accepted_answer_id, 0), else_=1)
     answers = list(db.session.scalars(
         select(Answer).join(Answer.author).options(contains_eager(Answer.author))
-        .where(Answer.thread_id == thread.id, Answer.visibility == Visibility.VISIBLE.value)
+        .where(Answer.thread_id == thread.id, _answers_seen_by(viewer))
         .order_by(accepted_first, Answer.score.desc(), Answer.created_at, Answer.id)
     ))
     view = ThreadView(thread=thread, answers=answers)
@@ -152,6 +154,17 @@ def load_thread(thread_id: int, viewer: User | None = None) -> ThreadView:
             else:
                 view.my_answer_votes[vote.answer_id] = vote.value
     return view
+
+
+def _answers_seen_by(viewer: User | None):
+    """Visible answers; moderators also see moderated ones, authors their own held or hidden ones."""
+    if policy.sees_moderated_posts(viewer):
+        return true()
+    visible = Answer.visibility == Visibility.VISIBLE.value
+    if viewer is None or not viewer.is_authenticated:
+        return visible
+    return visible | ((Answer.author_id == viewer.id)
+                      & Answer.visibility.in_((Visibility.PENDING.value, Visibility.HIDDEN.value)))
 
 
 def categories() -> list[Category]:

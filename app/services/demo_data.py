@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app import clock
 from app.extensions import db
 from app.models import Category, Department, Thread, User
-from app.services import accounts, canned_replies, posting, resolution, resolution_check, sla, staff_queue, voting
+from app.services import accounts, canned_replies, posting, resolution, resolution_check, sla, staff_queue, trust, voting
 
 DEMO_PASSWORD = "peerdesk-demo-2026"
 
@@ -143,6 +143,9 @@ def load(seed: int = 7) -> str:
             _play_out(rng, frozen, thread, asker, members, staff[1:3], real_now)
     finally:
         clock.reset()
+    for user in staff + members:
+        user.created_at = moment
+    trust.recompute_all()
     sla.run_scheduled_work()
     return (f"Loaded {len(CATEGORIES)} categories, {len(DEPARTMENTS)} departments, "
             f"{len(staff) + len(members)} users and {len(questions)} threads. "

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 
-from app import clock
+from app import clock, policy
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.models import (
@@ -30,7 +30,7 @@ from app.realtime import emitter
 from app.search import html_to_text
 from app.services import search_outbox, timeline
 from app.services.browsing import Page
-from app.services.errors import NotAuthorised, NotFound, ValidationFailed
+from app.services.errors import NotFound, ValidationFailed
 
 MAX_ARTICLE_TITLE = 150
 MAX_SUMMARY = 2000
@@ -148,8 +148,7 @@ def promote(actor: User, thread: Thread, draft: ArticleDraft) -> Thread:
 
     An empty title and summary turn it back into a plain resolved thread.
     """
-    if not actor.is_staff:
-        raise NotAuthorised(_("Only staff can curate articles."))
+    policy.can_curate(actor).enforce()
     if thread.status != ThreadStatus.RESOLVED.value:
         raise ValidationFailed(_("Only solved questions can become articles."))
     title = " ".join((draft.title or "").split())
@@ -183,8 +182,7 @@ def close_as_duplicate(actor: User, duplicate: Thread, canonical_id) -> Thread:
     problem the same way finds the canonical answer. A canonical thread that
     is itself a duplicate is followed to the thread it points at.
     """
-    if not actor.is_staff:
-        raise NotAuthorised(_("Only staff can close questions as duplicates."))
+    policy.can_close_duplicate(actor).enforce()
     canonical = db.session.get(Thread, canonical_id) if isinstance(canonical_id, int) else None
     seen = {duplicate.id}
     while canonical is not None and canonical.duplicate_of_id and canonical.id not in seen:

@@ -1,12 +1,13 @@
 """Asking, answering and editing: the write side of the forum."""
 import re
+from datetime import timedelta
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import clock
+from app import clock, policy
 from app.domain.business_hours import BusinessHours, sla_due_at
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
@@ -14,9 +15,10 @@ from app.markup import render_markdown
 from app.models import Answer, Category, Tag, Thread, ThreadStatus, User, Visibility
 from app.realtime import emitter
 from app.services import search_outbox, timeline
-from app.services.errors import NotAuthorised, NotFound, TooLarge, ValidationFailed
+from app.services.errors import NotFound, TooLarge, ValidationFailed
 
 TAG_PATTERN = re.compile(r"^\w[\w+#.-]{0,31}$")
+LINK_OR_IMAGE = re.compile(r"<(a|img)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -94,16 +96,39 @@ def _tags_named(names: list[str]) -> list[Tag]:
     return [found[name] for name in names]
 
 
+def _screen(author: User, html: str) -> None:
+    """The trust rules every new or edited text passes: links and images need level 1."""
+    if LINK_OR_IMAGE.search(html):
+        policy.can_post_links(author).enforce()
+
+
+def _check_pace(author: User, now) -> None:
+    """New members write at most NEW_MEMBER_POSTS_PER_HOUR posts an hour (one count query, level 0 only)."""
+    if policy.trust_level(author) != 0:
+        return
+    since = now - timedelta(hours=1)
+    written = db.session.scalar(select(
+        select(func.count(Thread.id)).where(Thread.author_id == author.id, Thread.created_at > since)
+        .scalar_subquery()
+        + select(func.count(Answer.id)).where(Answer.author_id == author.id, Answer.created_at > since)
+        .scalar_subquery()))
+    policy.can_post_now(author, written or 0).enforce()
+
+
 def compute_sla_due(category: Category, created_at):
     hours = BusinessHours.from_config(category.business_hours) if category.business_hours else None
     return sla_due_at(created_at, category.sla_minutes, hours)
 
 
 def ask(author: User, draft: QuestionDraft, limits: Limits = Limits()) -> Thread:
+    policy.can_ask(author).enforce()
     title, body, category, tag_names = _validated_question(draft, limits)
     now = clock.now()
+    html = render_markdown(body)
+    _screen(author, html)
+    _check_pace(author, now)
     thread = Thread(
-        title=title, body_source=body, body_html=render_markdown(body), category=category,
+        title=title, body_source=body, body_html=html, category=category,
         author=author, created_at=now, last_activity_at=now, sla_due_at=compute_sla_due(category, now),
         status=ThreadStatus.UNANSWERED.value, visibility=Visibility.VISIBLE.value,
     )
@@ -119,21 +144,18 @@ def ask(author: User, draft: QuestionDraft, limits: Limits = Limits()) -> Thread
     return thread
 
 
-def can_edit(user: User, author_id: int) -> bool:
-    return user.id == author_id or user.is_moderator
-
-
 def edit_question(editor: User, thread: Thread, draft: QuestionDraft, limits: Limits = Limits()) -> Thread:
-    if not can_edit(editor, thread.author_id):
-        raise NotAuthorised(_("You can only edit your own posts."))
+    policy.can_edit(editor, thread).enforce()
     title, body, category, tag_names = _validated_question(draft, limits)
     now = clock.now()
+    html = render_markdown(body)
+    _screen(editor, html)
     if category.id != thread.category_id:
         db.session.execute(update(Category).where(Category.id == thread.category_id)
                            .values(thread_count=Category.thread_count - 1))
         db.session.execute(update(Category).where(Category.id == category.id)
                            .values(thread_count=Category.thread_count + 1))
-    thread.title, thread.body_source, thread.body_html = title, body, render_markdown(body)
+    thread.title, thread.body_source, thread.body_html = title, body, html
     thread.category = category
     thread.tags = _tags_named(tag_names)
     thread.edited_at = now
@@ -151,6 +173,25 @@ def visible_thread(thread_id: int) -> Thread:
     return thread
 
 
+def thread_for(viewer: User | None, thread_id: int) -> Thread:
+    """The thread if `viewer` may see it (held and hidden ones: their author and moderators)."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound(_("This question does not exist or was removed."))
+    policy.can_see_thread(viewer, thread).enforce()
+    return thread
+
+
+def answer_for(viewer: User | None, answer_id: int) -> Answer:
+    """The answer if `viewer` may see it and its thread."""
+    post = db.session.get(Answer, answer_id)
+    if post is None:
+        raise NotFound(_("This answer does not exist or was removed."))
+    policy.can_see_answer(viewer, post).enforce()
+    policy.can_see_thread(viewer, post.thread).enforce()
+    return post
+
+
 def visible_answer(answer_id: int) -> Answer:
     answer = db.session.get(Answer, answer_id)
     if answer is None or answer.visibility != Visibility.VISIBLE.value:
@@ -159,14 +200,16 @@ def visible_answer(answer_id: int) -> Answer:
 
 
 def answer(author: User, thread: Thread, body: str, limits: Limits = Limits()) -> Answer:
+    policy.can_answer(author, thread).enforce()
     errors: dict[str, str] = {}
     body = _check_body(body, limits, errors)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors)
-    if thread.status == ThreadStatus.CLOSED.value:
-        raise ValidationFailed(_("This question is closed for new answers."))
     now = clock.now()
-    post = Answer(thread_id=thread.id, author_id=author.id, body_source=body, body_html=render_markdown(body),
+    html = render_markdown(body)
+    _screen(author, html)
+    _check_pace(author, now)
+    post = Answer(thread_id=thread.id, author_id=author.id, body_source=body, body_html=html,
                   is_staff=author.is_staff, created_at=now)
     db.session.add(post)
     thread.answer_count = Thread.answer_count + 1
@@ -197,14 +240,15 @@ def answer(author: User, thread: Thread, body: str, limits: Limits = Limits()) -
 
 
 def edit_answer(editor: User, post: Answer, body: str, limits: Limits = Limits()) -> Answer:
-    if not can_edit(editor, post.author_id):
-        raise NotAuthorised(_("You can only edit your own posts."))
+    policy.can_edit(editor, post).enforce()
     errors: dict[str, str] = {}
     body = _check_body(body, limits, errors)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors)
     now = clock.now()
-    post.body_source, post.body_html, post.edited_at = body, render_markdown(body), now
+    html = render_markdown(body)
+    _screen(editor, html)
+    post.body_source, post.body_html, post.edited_at = body, html, now
     timeline.record(post.thread_id, EventKind.EDITED, editor.id, at=now, detail={"answer_id": post.id})
     search_outbox.enqueue(post.thread_id)
     db.session.commit()

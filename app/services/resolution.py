@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app import clock
+from app import clock, policy
 from app.converters import MAX_DATABASE_ID
 from app.domain import reputation
 from app.domain.timeline_kinds import EventKind
@@ -10,12 +10,12 @@ from app.extensions import db
 from app.models import Answer, Thread, ThreadStatus, User, Visibility
 from app.realtime import emitter
 from app.services import search_outbox, timeline
-from app.services.errors import NotAuthorised, ValidationFailed
+from app.services.errors import ValidationFailed
 
 
 def can_accept(user: User, thread: Thread) -> bool:
-    """The asker decides what solved their problem; staff may do it for them."""
-    return user.id == thread.author_id or user.is_staff
+    """For pages: whether to offer the accept buttons (the rule is app.policy.can_accept)."""
+    return bool(policy.can_accept(user, thread))
 
 
 def _open_status(thread: Thread) -> str:
@@ -33,8 +33,7 @@ def _change_reputation(user_id: int, points: int) -> None:
 
 
 def accept(actor: User, thread: Thread, answer_id, *, kind: str = EventKind.ACCEPTED) -> Thread:
-    if not can_accept(actor, thread):
-        raise NotAuthorised(_("Only the asker or staff can accept an answer."))
+    policy.can_accept(actor, thread).enforce()
     is_id = isinstance(answer_id, int) and 0 < answer_id <= MAX_DATABASE_ID
     chosen = db.session.get(Answer, answer_id) if is_id else None
     if chosen is None or chosen.thread_id != thread.id or chosen.visibility != Visibility.VISIBLE.value:
@@ -63,8 +62,7 @@ def accept(actor: User, thread: Thread, answer_id, *, kind: str = EventKind.ACCE
 
 
 def unaccept(actor: User, thread: Thread) -> Thread:
-    if not can_accept(actor, thread):
-        raise NotAuthorised(_("Only the asker or staff can change the accepted answer."))
+    policy.can_accept(actor, thread).enforce()
     previous = thread.accepted_answer
     if previous is None:
         raise ValidationFailed(_("No answer is accepted."))

@@ -10,17 +10,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import policy
 from app.domain.business_hours import BusinessHours
 from app.extensions import db
 from app.models import STAFF_ROLES, Category, Department, User
-from app.services.errors import NotAuthorised, NotFound, ValidationFailed
+from app.services.errors import NotFound, ValidationFailed
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
 
 def require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise NotAuthorised(_("Only administrators can change this."))
+    policy.can_administer(user).enforce()
 
 
 def parse_business_hours(raw: str | None) -> dict | None:

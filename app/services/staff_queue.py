@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from app import clock
+from app import clock, policy
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.markup import render_markdown
@@ -55,8 +55,7 @@ class QueueItem:
 
 
 def require_staff(user: User) -> None:
-    if user is None or not user.is_staff:
-        raise NotAuthorised(_("Only staff can do that."))
+    policy.can_use_staff_area(user).enforce()
 
 
 def validate_filter(view=None, category=None, department=None, page=None, per_page=None,
@@ -211,7 +210,7 @@ def unclaim(actor: User, thread_id: int) -> Thread:
     require_staff(actor)
     thread = _queue_thread(thread_id)
     condition = [Thread.id == thread_id, Thread.assignee_id.is_not(None)]
-    if not actor.is_moderator:
+    if not policy.is_moderator(actor):
         condition.append(Thread.assignee_id == actor.id)
     previous = thread.assignee_id
     released = db.session.execute(update(Thread).where(*condition).values(assignee_id=None)

@@ -3,19 +3,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import policy
 from app.domain import reputation
 from app.extensions import db
 from app.models import Answer, Thread, User, Vote
 from app.realtime import emitter
 from app.services import search_outbox
-from app.services.errors import Conflict, NotAuthorised, ValidationFailed
+from app.services.errors import Conflict, ValidationFailed
 
 
 def _apply(voter: User, target, value, on_answer: bool) -> int:
     if value not in (-1, 0, 1) or isinstance(value, bool):
         raise ValidationFailed(_("A vote is 1, -1 or 0 (to withdraw it)."), {"value": _("Use 1, -1 or 0.")})
-    if target.author_id == voter.id:
-        raise NotAuthorised(_("You cannot vote on your own post."))
+    policy.can_vote(voter, target).enforce()
     column = Vote.answer_id if on_answer else Vote.thread_id
     vote = db.session.scalar(select(Vote).where(Vote.user_id == voter.id, column == target.id).with_for_update())
     old = vote.value if vote else 0

@@ -9,20 +9,20 @@ from functools import wraps
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
+from app import policy
 from app.api import bp
 from app.api.auth import token_required
 from app.api.routes import json_body, text_field
 from app.api.serializers import iso, page_json, thread_json
 from app.services import posting, resolution_check, staff_notes, staff_queue, support_metrics_report
-from app.services.errors import NotAuthorised, ValidationFailed
+from app.services.errors import ValidationFailed
 
 
 def staff_token_required(view):
     @wraps(view)
     @token_required
     def wrapper(*args, **kwargs):
-        if not g.api_user.is_staff:
-            raise NotAuthorised(_("Only staff can use this endpoint."))
+        policy.can_use_staff_area(g.api_user).enforce()
         return view(*args, **kwargs)
 
     return wrapper

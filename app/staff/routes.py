@@ -7,12 +7,13 @@ the role again, so the API and the pages share one rule.
 from datetime import timezone
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from app import policy
 from app.extensions import db
 from app.models import STAFF_ROLES, User
 from app.services import (
@@ -41,8 +42,7 @@ def staff_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(403)
+        policy.can_use_staff_area(current_user).enforce()
         return view(*args, **kwargs)
 
     return wrapper
@@ -52,8 +52,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
+        policy.can_administer(current_user).enforce()
         return view(*args, **kwargs)
 
     return wrapper
