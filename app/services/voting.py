@@ -1,6 +1,16 @@
-"""Votes on questions and answers: one per user per post, changeable, never on your own."""
+"""Votes on questions and answers: one per user per post, changeable, never on your own.
+
+Two requests from the same voter may arrive at once (a double click, a
+retrying client). Every write is therefore conditional on the vote it read:
+the insert relies on the unique (user, post) constraint (and is the
+transaction's first write, so a refused insert loses nothing), the change and the
+withdrawal on `WHERE value = <what was read>`. A write that finds the vote
+changed under it rolls back and starts again from a fresh read, so the score
+and the author's reputation move exactly once per real change, on SQLite and
+PostgreSQL alike, whatever isolation the database gives.
+"""
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import policy
@@ -11,39 +21,60 @@ from app.realtime import emitter
 from app.services import search_outbox
 from app.services.errors import Conflict, ValidationFailed
 
+#: Fresh reads a vote gets when others change it at the same moment, before it answers 409.
+ATTEMPTS = 5
+
+
+class _VoteMoved(Exception):
+    """The vote row changed between our read and our conditional write."""
+
+
+def _record(voter: User, target, value: int, on_answer: bool) -> int:
+    """Write the vote change (not committed); return the old value, or raise _VoteMoved."""
+    column = Vote.answer_id if on_answer else Vote.thread_id
+    mine = (Vote.user_id == voter.id, column == target.id)
+    with db.session.no_autoflush:
+        old = db.session.scalar(select(Vote.value).where(*mine)) or 0
+    if old == value:
+        return old
+    if old == 0:
+        db.session.add(Vote(user_id=voter.id, value=value,
+                            **({"answer_id": target.id} if on_answer else {"thread_id": target.id})))
+        try:
+            db.session.flush()
+        except IntegrityError as error:
+            raise _VoteMoved from error
+    else:
+        statement = (delete(Vote) if value == 0 else update(Vote).values(value=value)).where(*mine, Vote.value == old)
+        if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
+            raise _VoteMoved
+    model = Answer if on_answer else Thread
+    db.session.execute(update(model).where(model.id == target.id).values(score=model.score + value - old)
+                       .execution_options(synchronize_session=False))
+    points = reputation.vote_points(value, on_answer) - reputation.vote_points(old, on_answer)
+    if points:
+        db.session.execute(update(User).where(User.id == target.author_id)
+                           .values(reputation=User.reputation + points).execution_options(synchronize_session=False))
+    search_outbox.enqueue(target.thread_id if on_answer else target.id)
+    return old
+
 
 def _apply(voter: User, target, value, on_answer: bool) -> int:
     if value not in (-1, 0, 1) or isinstance(value, bool):
         raise ValidationFailed(_("A vote is 1, -1 or 0 (to withdraw it)."), {"value": _("Use 1, -1 or 0.")})
     policy.can_vote(voter, target).enforce()
-    column = Vote.answer_id if on_answer else Vote.thread_id
-    vote = db.session.scalar(select(Vote).where(Vote.user_id == voter.id, column == target.id).with_for_update())
-    old = vote.value if vote else 0
-    if old == value:
+    for _attempt in range(ATTEMPTS):
+        try:
+            old = _record(voter, target, value, on_answer)
+            db.session.commit()
+        except (_VoteMoved, IntegrityError):
+            db.session.rollback()
+            continue
+        db.session.refresh(target)
+        if old != value:
+            emitter.thread_changed(target.thread_id if on_answer else target.id, "voted")
         return target.score
-    if vote is None:
-        vote = Vote(user_id=voter.id, value=value, **({"answer_id": target.id} if on_answer else {"thread_id": target.id}))
-        db.session.add(vote)
-    elif value == 0:
-        db.session.delete(vote)
-    else:
-        vote.value = value
-    model = Answer if on_answer else Thread
-    db.session.execute(update(model).where(model.id == target.id).values(score=model.score + value - old))
-    points = reputation.vote_points(value, on_answer) - reputation.vote_points(old, on_answer)
-    if points:
-        db.session.execute(update(User).where(User.id == target.author_id)
-                           .values(reputation=User.reputation + points))
-    thread_id = target.thread_id if on_answer else target.id
-    search_outbox.enqueue(thread_id)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise Conflict(_("Your vote was counted already; reload the page.")) from error
-    db.session.refresh(target)
-    emitter.thread_changed(thread_id, "voted")
-    return target.score
+    raise Conflict(_("Your vote changed in another window at the same time; reload the page."))
 
 
 def vote_thread(voter: User, thread: Thread, value) -> int:
