@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -20,3 +20,18 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Remember me"))
     submit = SubmitField(_l("Log in"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired()],
+                             description=_l("At least 12 characters. Every other session is logged out."))
+    confirm = PasswordField(_l("Repeat new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+    submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in every page's header (choices: the configured LANGUAGES)."""
+
+    locale = SelectField(_l("Language"), choices=[], validate_choice=True)

@@ -37,13 +37,13 @@ from app.models.staff import (
     announcement_categories,
     department_members,
 )
-from app.models.user import STAFF_ROLES, ApiToken, Role, User
+from app.models.user import STAFF_ROLES, ApiToken, LoginSession, Role, User
 
 __all__ = [
     "AuditEntry", "Flag", "FlagReason", "HouseRules", "RecentPost", "ReviewItem", "ReviewKind", "Sanction",
     "SanctionKind", "WatchedWord", "WatchedWordMode", "post_key",
     "Announcement", "Answer", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "DomainEvent", "HelpfulVote",
-    "Notification", "Role", "STAFF_ROLES",
+    "LoginSession", "Notification", "Role", "STAFF_ROLES",
     "SearchOutbox", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
     "announcement_categories", "department_members", "thread_tags",
 ]

@@ -1,9 +1,9 @@
-"""Accounts, roles and API tokens."""
+"""Accounts, roles, login sessions and API tokens."""
 import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,6 +46,13 @@ class User(UserMixin, db.Model):
     last_sanction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the account was anonymised at its owner's request; posts stay, credited to "deleted user".
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: The login session this object was loaded for (set by the auth area); part of the id Flask-Login stores.
+    login_key = None
+
+    def get_id(self) -> str:
+        """`<id>:<session key>`: the session cookie and the remember cookie name a revocable login session."""
+        return f"{self.id}:{self.login_key}" if self.login_key else str(self.id)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -91,3 +98,26 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One browser login: ended on logout, password change, ban or "log out everywhere".
+
+    The cookie holds the key; only its SHA-256 is stored. Every request checks
+    that its row is neither ended nor expired, so a copied cookie or remember
+    token dies with the row.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,11 @@
-"""Registration, authentication and API tokens."""
+"""Registration, authentication, login sessions and API tokens.
+
+Every way in is revocable: a browser login is a `LoginSession` row that each
+request checks, an API token is a row with `revoked_at`. `end_all_sessions`
+ends both for one user at once (password change, ban, "log out everywhere").
+"""
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -7,13 +13,15 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
 from app import clock
 from app.extensions import db
-from app.models import ApiToken, Role, User
+from app.models import ApiToken, LoginSession, Role, User
 from app.services.errors import ValidationFailed
 
+log = logging.getLogger("peerdesk.accounts")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 MIN_PASSWORD_LENGTH = 10
 # Common passwords from public breach lists that would pass the length rule.
@@ -92,6 +100,138 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class SessionLifetimes:
+    """How long a login lasts without use (plain) and at most (remember me)."""
+
+    idle: timedelta
+    remembered: timedelta
+    #: last_seen_at is written at most this often, so reading pages rarely writes.
+    touch_every: timedelta = timedelta(minutes=10)
+
+
+def start_session(user: User, *, remember: bool, lifetimes: SessionLifetimes,
+                  user_agent: str = "", ip_address: str = "") -> str:
+    """Record a new login and return its key; `user.get_id()` now names this session."""
+    key = secrets.token_urlsafe(32)
+    now = clock.now()
+    db.session.add(LoginSession(user_id=user.id, key_hash=_token_digest(key), remember=remember,
+                                user_agent=(user_agent or "")[:200], ip_address=(ip_address or "")[:45],
+                                created_at=now, last_seen_at=now,
+                                expires_at=now + (lifetimes.remembered if remember else lifetimes.idle)))
+    db.session.commit()
+    user.login_key = key
+    return key
+
+
+def user_for_session(stored_id: str, lifetimes: SessionLifetimes, *, writing: bool = False) -> User | None:
+    """The user of a live login session named by `<user id>:<key>`, or None (ended, expired, banned, malformed).
+
+    One query, so pages cost no more than before. Only requests that write
+    anyway (`writing`) record activity and slide an idle session's expiry,
+    at most every `touch_every`: reading pages never writes to the database.
+    """
+    user_id, _sep, key = (stored_id or "").partition(":")
+    if not user_id.isdigit() or not key or len(user_id) > 18:
+        return None
+    now = clock.now()
+    found = db.session.execute(
+        select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == int(user_id), LoginSession.key_hash == _token_digest(key),
+               LoginSession.ended_at.is_(None), LoginSession.expires_at > now, User.banned_at.is_(None))
+    ).first()
+    if found is None:
+        return None
+    user, login = found
+    user.login_key = key
+    if writing and now - login.last_seen_at >= lifetimes.touch_every:
+        _touch(login, now, lifetimes)
+    return user
+
+
+def _touch(login: LoginSession, now, lifetimes: SessionLifetimes) -> None:
+    """Best effort: a busy database must not turn a page view into an error."""
+    values = {"last_seen_at": now}
+    if not login.remember:
+        values["expires_at"] = now + lifetimes.idle
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(LoginSession).where(LoginSession.id == login.id).values(**values))
+    except OperationalError:
+        log.warning("could not record activity of login session %s", login.id, exc_info=True)
+
+
+def end_session(user: User) -> None:
+    """Logout: end the session this request came with (its remember cookie dies with it)."""
+    if user.login_key:
+        db.session.execute(update(LoginSession)
+                           .where(LoginSession.user_id == user.id, LoginSession.key_hash == _token_digest(user.login_key),
+                                  LoginSession.ended_at.is_(None))
+                           .values(ended_at=clock.now()))
+    db.session.commit()
+
+
+def session_id_for_key(user: User, key: str | None) -> int | None:
+    if not key:
+        return None
+    return db.session.scalar(select(LoginSession.id).where(LoginSession.user_id == user.id,
+                                                           LoginSession.key_hash == _token_digest(key)))
+
+
+def end_session_by_id(user: User, session_id: int) -> bool:
+    """End one of the user's own sessions from the sessions page; False when it is not theirs or not live."""
+    result = db.session.execute(update(LoginSession)
+                                .where(LoginSession.id == session_id, LoginSession.user_id == user.id,
+                                       LoginSession.ended_at.is_(None))
+                                .values(ended_at=clock.now()))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def end_all_sessions(user: User) -> None:
+    """End every login session and revoke every API token of `user`, in the caller's transaction.
+
+    Call it from the service that bans, suspends or changes a password,
+    before that service commits: the change and the revocation commit (or
+    roll back) together. Every copied cookie, remember cookie and token of
+    the user stops working with the next request.
+    """
+    now = clock.now()
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+                       .values(ended_at=now))
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
+
+
+def log_out_everywhere(user: User) -> None:
+    end_all_sessions(user)
+    db.session.commit()
+
+
+def live_sessions(user: User) -> list[LoginSession]:
+    """The user's open browser logins, most recently used first."""
+    return list(db.session.scalars(
+        select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None),
+                                   LoginSession.expires_at > clock.now())
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()).limit(100)))
+
+
+def live_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+                               ApiToken.expires_at > clock.now())
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()).limit(100)))
+
+
+def revoke_token_by_id(user: User, token_id: int) -> bool:
+    result = db.session.execute(update(ApiToken)
+                                .where(ApiToken.id == token_id, ApiToken.user_id == user.id,
+                                       ApiToken.revoked_at.is_(None))
+                                .values(revoked_at=clock.now()))
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def issue_token(user: User, lifetime_hours: int) -> tuple[str, ApiToken]:
     token = secrets.token_urlsafe(32)
     record = ApiToken(user_id=user.id, token_hash=_token_digest(token),
@@ -116,6 +256,18 @@ def revoke_token(token: str) -> bool:
     record.revoked_at = clock.now()
     db.session.commit()
     return True
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Check the current password, set the new one and end every session and token of the user."""
+    if not user.check_password(current_password or ""):
+        raise ValidationFailed(_("Please correct the marked fields."), {"current": _("This is not your current password.")})
+    problem = password_problem(new_password, user.username)
+    if problem:
+        raise ValidationFailed(_("Please correct the marked fields."), {"password": problem})
+    user.set_password(new_password)
+    end_all_sessions(user)
+    db.session.commit()
 
 
 def set_locale(user: User, locale: str) -> None:
