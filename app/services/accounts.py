@@ -125,7 +125,8 @@ def start_session(user: User, *, remember: bool, lifetimes: SessionLifetimes,
 
 
 def user_for_session(stored_id: str, lifetimes: SessionLifetimes, *, writing: bool = False) -> User | None:
-    """The user of a live login session named by `<user id>:<key>`, or None (ended, expired, banned, malformed).
+    """The user of a live login session named by `<user id>:<key>`, or None (ended, expired, malformed, or the
+    account is banned, suspended or deleted).
 
     One query, so pages cost no more than before. Only requests that write
     anyway (`writing`) record activity and slide an idle session's expiry,
@@ -138,9 +139,9 @@ def user_for_session(stored_id: str, lifetimes: SessionLifetimes, *, writing: bo
     found = db.session.execute(
         select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
         .where(User.id == int(user_id), LoginSession.key_hash == _token_digest(key),
-               LoginSession.ended_at.is_(None), LoginSession.expires_at > now, User.banned_at.is_(None))
+               LoginSession.ended_at.is_(None), LoginSession.expires_at > now)
     ).first()
-    if found is None:
+    if found is None or not found[0].is_active:
         return None
     user, login = found
     user.login_key = key

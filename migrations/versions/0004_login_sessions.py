@@ -1,7 +1,7 @@
 """login sessions: one revocable row per browser login
 
-Revision ID: 0003_login_sessions
-Revises: 0002
+Revision ID: 0004_login_sessions
+Revises: 0003_moderation
 Create Date: 2026-12-06 20:30:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import app.models.types
 
 
-revision = '0003_login_sessions'
-down_revision = '0002'
+revision = '0004_login_sessions'
+down_revision = '0003_moderation'
 branch_labels = None
 depends_on = None
 
