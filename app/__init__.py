@@ -73,6 +73,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _register_template_helpers(app)
 
     from app.realtime import events  # noqa: F401  (registers the socket handlers)
+    _subscribe_event_consumers()
     from app.cli import register_cli
 
     register_cli(app)
@@ -130,6 +131,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kb_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
+
+
+def _subscribe_event_consumers() -> None:
+    """Who hears committed events in this process: the live-update emitter and the relay's cursor."""
+    from app import events
+    from app.events import relay
+    from app.notifications import service  # noqa: F401  (registers who is told what)
+    from app.realtime import emitter
+
+    events.subscribe(relay.note_seen)
+    events.subscribe(emitter.on_event)
 
 
 def _register_template_helpers(app: Flask) -> None:

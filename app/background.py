@@ -1,4 +1,4 @@
-"""Periodic jobs that run inside a server process (SLA sweep, search indexer).
+"""Periodic jobs that run inside a server process (event relay, SLA sweep, search indexer).
 
 Each job is idempotent and safe beside a second copy (see the job's own
 module), so several server processes, or a cron run of the same CLI
@@ -27,6 +27,11 @@ def _loop(app: Flask, name: str, interval: float, job) -> None:
 def jobs_for(app: Flask) -> list[tuple[str, float, object]]:
     config = app.config
     jobs = []
+    if config["EVENTS_RUN_RELAY_IN_SERVER"]:
+        from app.events.relay import Relay
+
+        relay = Relay(gap_seconds=config["EVENTS_RELAY_GAP_SECONDS"])
+        jobs.append(("events-relay", config["EVENTS_RELAY_INTERVAL_SECONDS"], relay.relay_once))
     if config["SLA_RUN_SWEEP_IN_SERVER"]:
         from app.services.sla import run_scheduled_work
 

@@ -30,3 +30,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["endpoints"] = frozenset(app.view_functions)
+    from app.events.relay import latest_id
+
+    app.jinja_env.globals["latest_event_id"] = latest_id

@@ -1,33 +1,97 @@
-"""Socket.IO handlers: who may listen to which room.
+"""Socket.IO handlers: who may listen to which room, and replay after a reconnect.
 
-Anyone may follow public thread and list updates; a signed-in user also
-gets their own notification room; only staff join the staff room.
+Rooms are authorised here, once: a thread room only for a thread the user
+may see (hidden, held and deleted threads are refused), the user room only
+for its owner (joined on connect, never by request), the staff room only for
+staff. A client sends the id of the last event it saw (`since`, in the
+connect auth and in each join); the server replays what it missed from the
+event log, as Discourse's MessageBus does, so a server restart, a network
+drop or a closed laptop lid loses nothing. More than REPLAY_LIMIT missed
+events answer `resync` instead: the page reloads.
 """
+from flask import request
 from flask_login import current_user
 from flask_socketio import join_room
+from sqlalchemy import select
 
-from app.extensions import socketio
-from app.realtime.emitter import STAFF_ROOM, THREAD_LIST_ROOM, thread_room, user_room
+from app.converters import MAX_DATABASE_ID
+from app.events import Happened
+from app.extensions import db, socketio
+from app.models import Thread
+from app.models.events import DomainEvent
+from app.realtime.emitter import (NOTIFIED, PUBLIC_THREAD_KINDS, STAFF_QUEUE_KINDS, STAFF_ROOM, THREAD_LIST_ROOM,
+                                  routes_for, send, thread_room, user_room)
+
+REPLAY_LIMIT = 200
+
+
+def _event_id(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
+
+
+def _since(data) -> int | None:
+    return _event_id(data.get("since")) if isinstance(data, dict) else None
+
+
+def may_see_thread(thread: Thread | None) -> bool:
+    """The room rule: the thread exists and this user may read it."""
+    if thread is None:
+        return False
+    try:
+        from app.policy import can_see
+    except ImportError:
+        return thread.visibility == "visible"
+    return bool(can_see(current_user, thread))
+
+
+def replay(since: int | None, condition, rooms: set[str]) -> None:
+    """Send this client the events after `since` matching `condition` that its `rooms` would have heard."""
+    if since is None:
+        return
+    rows = db.session.scalars(select(DomainEvent).where(DomainEvent.id > since, condition)
+                              .order_by(DomainEvent.id).limit(REPLAY_LIMIT + 1)).all()
+    if len(rows) > REPLAY_LIMIT:
+        socketio.emit("resync", {"since": since}, to=request.sid)
+        return
+    for row in rows:
+        send([message for message in routes_for(Happened.of(row)) if message.room in rooms], to=request.sid)
 
 
 @socketio.on("connect")
 def on_connect(auth=None):
-    if current_user.is_authenticated:
-        join_room(user_room(current_user.id))
-        if current_user.is_staff:
-            join_room(STAFF_ROOM)
+    if not current_user.is_authenticated:
+        return
+    rooms = {user_room(current_user.id)}
+    join_room(user_room(current_user.id))
+    if current_user.is_staff:
+        join_room(STAFF_ROOM)
+        rooms.add(STAFF_ROOM)
+        condition = (DomainEvent.kind.in_(STAFF_QUEUE_KINDS)) | (
+            (DomainEvent.kind == NOTIFIED) & (DomainEvent.user_id == current_user.id))
+    else:
+        condition = (DomainEvent.kind == NOTIFIED) & (DomainEvent.user_id == current_user.id)
+    replay(_since(auth), condition, rooms)
 
 
 @socketio.on("join_thread")
 def on_join_thread(data):
-    thread_id = (data or {}).get("thread_id") if isinstance(data, dict) else None
-    if isinstance(thread_id, int) or (isinstance(thread_id, str) and thread_id.isdigit()):
-        join_room(thread_room(int(thread_id)))
-        return {"ok": True}
-    return {"ok": False}
+    thread_id = _event_id(data.get("thread_id")) if isinstance(data, dict) else None
+    if not thread_id or thread_id > MAX_DATABASE_ID or not may_see_thread(db.session.get(Thread, thread_id)):
+        return {"ok": False}
+    join_room(thread_room(thread_id))
+    replay(_since(data), (DomainEvent.thread_id == thread_id) & DomainEvent.kind.in_(PUBLIC_THREAD_KINDS),
+           {thread_room(thread_id)})
+    return {"ok": True}
 
 
 @socketio.on("join_list")
-def on_join_list(_data=None):
+def on_join_list(data=None):
     join_room(THREAD_LIST_ROOM)
+    replay(_since(data), DomainEvent.kind.in_(PUBLIC_THREAD_KINDS), {THREAD_LIST_ROOM})
     return {"ok": True}

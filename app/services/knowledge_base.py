@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 
-from app import clock, policy
+from app import clock, events, policy
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.models import (
@@ -26,7 +26,6 @@ from app.models import (
     Visibility,
     thread_tags,
 )
-from app.realtime import emitter
 from app.search import html_to_text
 from app.services import search_outbox, timeline
 from app.services.browsing import Page
@@ -169,8 +168,8 @@ def promote(actor: User, thread: Thread, draft: ArticleDraft) -> Thread:
     timeline.record(thread.id, EventKind.EDITED, actor.id,
                     detail={"article": "promoted" if title else "demoted"})
     search_outbox.enqueue(thread.id)
+    events.announce("edited", thread_id=thread.id, actor_id=actor.id, article="promoted" if title else "demoted")
     db.session.commit()
-    emitter.thread_changed(thread.id, EventKind.EDITED)
     return thread
 
 
@@ -209,8 +208,9 @@ def close_as_duplicate(actor: User, duplicate: Thread, canonical_id) -> Thread:
                     detail={"reason": "duplicate", "duplicate_of": canonical.id})
     search_outbox.enqueue(duplicate.id)
     search_outbox.enqueue(canonical.id)
+    events.announce("closed", thread_id=duplicate.id, actor_id=actor.id, reason="duplicate",
+                    duplicate_of=canonical.id)
     db.session.commit()
-    emitter.thread_changed(duplicate.id, EventKind.CLOSED)
     return duplicate
 
 

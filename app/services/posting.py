@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import clock, policy
+from app import clock, events, policy
 from app.domain.business_hours import BusinessHours, sla_due_at
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.markup import render_markdown
 from app.models import Answer, Category, Tag, Thread, ThreadStatus, User, Visibility
-from app.realtime import emitter
 from app.services import search_outbox, timeline
 from app.services.errors import NotFound, TooLarge, ValidationFailed
 
@@ -139,8 +138,8 @@ def ask(author: User, draft: QuestionDraft, limits: Limits = Limits()) -> Thread
     db.session.flush()
     timeline.record(thread.id, EventKind.CREATED, author.id, at=now)
     search_outbox.enqueue(thread.id)
+    events.announce("asked", thread_id=thread.id, actor_id=author.id, category_id=category.id)
     db.session.commit()
-    emitter.thread_changed(thread.id, EventKind.CREATED)
     return thread
 
 
@@ -161,8 +160,8 @@ def edit_question(editor: User, thread: Thread, draft: QuestionDraft, limits: Li
     thread.edited_at = now
     timeline.record(thread.id, EventKind.EDITED, editor.id, at=now)
     search_outbox.enqueue(thread.id)
+    events.announce("edited", thread_id=thread.id, actor_id=editor.id)
     db.session.commit()
-    emitter.thread_changed(thread.id, EventKind.EDITED)
     return thread
 
 
@@ -220,6 +219,9 @@ def answer(author: User, thread: Thread, body: str, limits: Limits = Limits()) -
             thread.first_response_at = now
         if thread.status == ThreadStatus.UNANSWERED.value:
             thread.status = ThreadStatus.ANSWERED.value
+    db.session.flush()
+    events.announce("answered", thread_id=thread.id, actor_id=author.id, answer_id=post.id, staff=post.is_staff,
+                    asker_id=thread.author_id)
     if author.is_staff and from_other:
         if thread.first_staff_response_at is None:
             thread.first_staff_response_at = now
@@ -233,9 +235,6 @@ def answer(author: User, thread: Thread, body: str, limits: Limits = Limits()) -
                     detail={"answer_id": post.id, "staff": post.is_staff, "by_asker": not from_other})
     search_outbox.enqueue(thread.id)
     db.session.commit()
-    emitter.thread_changed(thread.id, EventKind.ANSWERED)
-    if from_other:
-        emitter.user_notified(thread.author_id, EventKind.ANSWERED, thread.id)
     return post
 
 
@@ -251,6 +250,6 @@ def edit_answer(editor: User, post: Answer, body: str, limits: Limits = Limits()
     post.body_source, post.body_html, post.edited_at = body, html, now
     timeline.record(post.thread_id, EventKind.EDITED, editor.id, at=now, detail={"answer_id": post.id})
     search_outbox.enqueue(post.thread_id)
+    events.announce("edited", thread_id=post.thread_id, actor_id=editor.id, answer_id=post.id)
     db.session.commit()
-    emitter.thread_changed(post.thread_id, EventKind.EDITED)
     return post

@@ -2,13 +2,12 @@
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app import clock, policy
+from app import clock, events, policy
 from app.converters import MAX_DATABASE_ID
 from app.domain import reputation
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.models import Answer, Thread, ThreadStatus, User, Visibility
-from app.realtime import emitter
 from app.services import search_outbox, timeline
 from app.services.errors import ValidationFailed
 
@@ -56,8 +55,11 @@ def accept(actor: User, thread: Thread, answer_id, *, kind: str = EventKind.ACCE
     thread.last_activity_at = now
     timeline.record(thread.id, kind, actor.id, at=now, detail={"answer_id": chosen.id})
     search_outbox.enqueue(thread.id)
+    events.announce("answer_accepted", thread_id=thread.id, actor_id=actor.id, answer_id=chosen.id,
+                    answer_author_id=chosen.author_id, asker_id=thread.author_id,
+                    previous_answer_id=previous.id if previous else None,
+                    previous_answer_author_id=previous.author_id if previous else None, via=str(kind))
     db.session.commit()
-    emitter.thread_changed(thread.id, kind)
     return thread
 
 
@@ -75,6 +77,7 @@ def unaccept(actor: User, thread: Thread) -> Thread:
     thread.last_activity_at = now
     timeline.record(thread.id, EventKind.UNACCEPTED, actor.id, at=now, detail={"answer_id": previous.id})
     search_outbox.enqueue(thread.id)
+    events.announce("answer_unaccepted", thread_id=thread.id, actor_id=actor.id, answer_id=previous.id,
+                    answer_author_id=previous.author_id, asker_id=thread.author_id)
     db.session.commit()
-    emitter.thread_changed(thread.id, EventKind.UNACCEPTED)
     return thread

@@ -13,14 +13,12 @@ nobody escalates someone else's question over their head.
 from flask_babel import gettext as _
 from sqlalchemy import case, delete, select
 
-from app import clock
+from app import clock, events
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.models import Answer, StaffRequest, Thread, ThreadStatus, User, Visibility
-from app.realtime import emitter
-from app.services import notifications, resolution, sla, timeline
+from app.services import resolution, sla, timeline
 from app.services.errors import Conflict, NotAuthorised, ValidationFailed
-from app.services.notifications import NotificationKind
 
 MAX_COMMENT_CHARS = 2000
 OPEN_STATUSES = (ThreadStatus.UNANSWERED.value, ThreadStatus.ANSWERED.value)
@@ -35,9 +33,9 @@ def check_pending(thread: Thread, user: User | None) -> bool:
 def prompt_after_staff_answer(thread: Thread) -> None:
     """Called by posting.answer inside its transaction when staff answered someone else's question.
 
-    The staff 'answered' event already marks the moment; only the notification is added.
+    The staff 'answered' timeline event already marks the moment; the announcement asks the asker.
     """
-    notifications.add(thread.author_id, NotificationKind.RESOLUTION_CHECK, thread.id)
+    events.announce("resolution_prompted", thread_id=thread.id, user_id=thread.author_id, after="staff_answer")
 
 
 def _require_asker(user: User, thread: Thread) -> None:
@@ -81,12 +79,12 @@ def report_not_solved(asker: User, thread: Thread, comment: str = "") -> Thread:
     thread.resolution_check_at = None
     thread.last_activity_at = now
     db.session.flush()
+    events.announce("reopened", thread_id=thread.id, actor_id=asker.id, via="resolution_check",
+                    asker_id=thread.author_id)
     if not sla.escalate_thread(thread, asker.id, "not_solved", priority=True):
         thread.priority = Thread.priority + 1
     db.session.commit()
     db.session.refresh(thread)
-    emitter.thread_changed(thread.id, EventKind.REOPENED)
-    emitter.staff_queue_changed(thread.id, EventKind.ESCALATED)
     return thread
 
 
@@ -109,17 +107,14 @@ def ask_staff(member: User, thread: Thread) -> str:
         sla.escalate_thread(thread, member.id, "asked_by_asker")
         db.session.execute(delete(StaffRequest).where(StaffRequest.thread_id == thread.id))
         db.session.commit()
-        emitter.staff_queue_changed(thread.id, EventKind.ESCALATED)
-        emitter.thread_changed(thread.id, EventKind.ESCALATED)
         return "escalated"
     if pending_request(thread) is not None:
         raise Conflict(_("Someone already suggested asking staff; the asker has been asked."))
     now = clock.now()
     db.session.add(StaffRequest(thread_id=thread.id, requested_by_id=member.id, requested_at=now))
     timeline.record(thread.id, EventKind.STAFF_REQUESTED, member.id, at=now)
-    notifications.add(thread.author_id, NotificationKind.STAFF_REQUESTED, thread.id, {"by": member.username})
+    events.announce("staff_requested", thread_id=thread.id, actor_id=member.id, user_id=thread.author_id)
     db.session.commit()
-    notifications.ping(thread.author_id, NotificationKind.STAFF_REQUESTED, thread.id)
     return "requested"
 
 
@@ -135,7 +130,4 @@ def answer_staff_request(asker: User, thread: Thread, agree: bool) -> bool:
     if agree:
         escalated = sla.escalate_thread(thread, asker.id, "asked_by_member", detail={"requested_by": requested_by})
     db.session.commit()
-    if escalated:
-        emitter.staff_queue_changed(thread.id, EventKind.ESCALATED)
-        emitter.thread_changed(thread.id, EventKind.ESCALATED)
     return escalated

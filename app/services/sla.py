@@ -18,14 +18,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, exists, insert, select, update
 
-from app import clock
+from app import clock, events
 from app.domain.business_hours import BusinessHours, add_business_minutes, business_minutes_between
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.models import Category, Thread, ThreadEvent, ThreadStatus, Visibility
-from app.realtime import emitter
-from app.services import notifications, timeline
-from app.services.notifications import NotificationKind
+from app.services import timeline
 
 
 @dataclass
@@ -96,12 +94,10 @@ def escalate_overdue_threads(now: datetime | None = None) -> list[int]:
     db.session.execute(insert(ThreadEvent), [
         {"thread_id": row.id, "kind": EventKind.ESCALATED.value, "actor_id": None, "created_at": now,
          "detail": {"reason": "sla"}, "is_internal": False} for row in rows])
-    notifications.add_many((row.author_id, NotificationKind.ESCALATED, row.id) for row in rows)
-    db.session.commit()
     for row in rows:
-        emitter.staff_queue_changed(row.id, EventKind.ESCALATED)
-        emitter.thread_changed(row.id, EventKind.ESCALATED)
-        notifications.ping(row.author_id, NotificationKind.ESCALATED, row.id)
+        events.announce("escalated", thread_id=row.id, reason="sla", asker_id=row.author_id,
+                        category_id=row.category_id)
+    db.session.commit()
     return [row.id for row in rows]
 
 
@@ -125,7 +121,8 @@ def escalate_thread(thread: Thread, actor_id: int | None, reason: str, *, priori
     if not changed:
         return False
     timeline.record(thread.id, EventKind.ESCALATED, actor_id, at=now, detail={"reason": reason, **(detail or {})})
-    notifications.add(thread.author_id, NotificationKind.ESCALATED, thread.id, {"reason": reason})
+    events.announce("escalated", thread_id=thread.id, actor_id=actor_id, reason=reason, asker_id=thread.author_id,
+                    category_id=thread.category_id)
     return True
 
 
@@ -151,10 +148,10 @@ def prompt_after_community_answers(now: datetime | None = None) -> list[int]:
         db.session.execute(insert(ThreadEvent), [
             {"thread_id": row.id, "kind": EventKind.RESOLUTION_PROMPTED.value, "actor_id": None,
              "created_at": now, "detail": {"after": "community_answer"}, "is_internal": False} for row in rows])
-        notifications.add_many((row.author_id, NotificationKind.RESOLUTION_CHECK, row.id) for row in rows)
+        for row in rows:
+            events.announce("resolution_prompted", thread_id=row.id, user_id=row.author_id,
+                            after="community_answer")
     db.session.commit()
-    for row in rows:
-        notifications.ping(row.author_id, NotificationKind.RESOLUTION_CHECK, row.id)
     return [row.id for row in rows]
 
 
@@ -176,14 +173,12 @@ def auto_resolve_unconfirmed(now: datetime | None = None) -> list[int]:
             {"thread_id": row.id, "kind": EventKind.AUTO_RESOLVED.value, "actor_id": None, "created_at": now,
              "detail": {"after_days": current_app.config["AUTO_RESOLVE_AFTER_DAYS"]}, "is_internal": False}
             for row in rows])
-        notifications.add_many((row.author_id, NotificationKind.AUTO_RESOLVED, row.id) for row in rows)
         from app.services import search_outbox
 
         for row in rows:
             search_outbox.enqueue(row.id)
+            events.announce("auto_resolved", thread_id=row.id, asker_id=row.author_id)
     db.session.commit()
-    for row in rows:
-        emitter.thread_changed(row.id, EventKind.AUTO_RESOLVED)
     return [row.id for row in rows]
 
 

@@ -11,12 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app import clock
+from app import clock, events
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.markup import render_markdown
 from app.models import StaffNote, Thread, ThreadEvent, User, Visibility
-from app.realtime import emitter
 from app.services import timeline
 from app.services.errors import NotFound, ValidationFailed
 from app.services.staff_queue import MAX_NOTE_CHARS, require_staff
@@ -42,8 +41,8 @@ def add_thread_note(author: User, thread_id: int, text: str) -> StaffNote:
     db.session.add(note)
     db.session.flush()
     timeline.record(thread_id, EventKind.NOTE_ADDED, author.id, at=now, internal=True, detail={"note_id": note.id})
+    events.announce("note_added", thread_id=thread_id, actor_id=author.id, note_id=note.id)
     db.session.commit()
-    emitter.staff_queue_changed(thread_id, EventKind.NOTE_ADDED)
     return note
 
 

@@ -17,17 +17,15 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from app import clock, policy
+from app import clock, events, policy
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.markup import render_markdown
-from app.models import (Category, Department, StaffNote, Thread, ThreadEvent, ThreadStatus, User, Visibility,
+from app.models import (Category, Department, StaffNote, Thread, ThreadStatus, User, Visibility,
                         department_members)
-from app.realtime import emitter
-from app.services import notifications, sla, timeline
+from app.services import sla, timeline
 from app.services.browsing import Page, paging_problems
 from app.services.errors import Conflict, NotAuthorised, NotFound, ValidationFailed
-from app.services.notifications import NotificationKind
 
 VIEWS = ("escalated", "due_soon", "mine", "unassigned", "departments")
 DUE_SOON_WINDOW = timedelta(hours=1)
@@ -151,11 +149,6 @@ def _queue_thread(thread_id: int) -> Thread:
     return thread
 
 
-def _after_handover(thread_id: int, kind: str) -> None:
-    """Hand-overs are internal: only the staff room hears about them."""
-    emitter.staff_queue_changed(thread_id, kind)
-
-
 def claim(actor: User, thread_id: int) -> Thread:
     """Assign to self if nobody holds the thread; Conflict names the colleague who won."""
     require_staff(actor)
@@ -174,9 +167,9 @@ def claim(actor: User, thread_id: int) -> Thread:
         raise Conflict(_("Already claimed by %(user)s.", user=holder.username if holder else "?"),
                        {"assignee": holder.username if holder else ""})
     timeline.record(thread_id, EventKind.CLAIMED, actor.id, at=now, internal=True)
+    events.announce("claimed", thread_id=thread_id, actor_id=actor.id, user_id=actor.id)
     db.session.commit()
     db.session.refresh(thread)
-    _after_handover(thread_id, EventKind.CLAIMED)
     return thread
 
 
@@ -195,13 +188,10 @@ def assign(actor: User, thread_id: int, assignee_name: str) -> Thread:
                        .execution_options(synchronize_session=False))
     timeline.record(thread_id, EventKind.ASSIGNED, actor.id, at=now, internal=True,
                     detail={"from_user_id": previous, "to_user_id": assignee.id, "to": assignee.username})
-    if assignee.id != actor.id:
-        notifications.add(assignee.id, NotificationKind.ASSIGNED, thread_id)
+    events.announce("assigned", thread_id=thread_id, actor_id=actor.id, user_id=assignee.id,
+                    previous_assignee_id=previous)
     db.session.commit()
     db.session.refresh(thread)
-    _after_handover(thread_id, EventKind.ASSIGNED)
-    if assignee.id != actor.id:
-        notifications.ping(assignee.id, NotificationKind.ASSIGNED, thread_id)
     return thread
 
 
@@ -221,9 +211,9 @@ def unclaim(actor: User, thread_id: int) -> Thread:
             raise Conflict(_("Nobody holds this question."))
         raise NotAuthorised(_("Only the assignee can release this question."))
     timeline.record(thread_id, EventKind.UNCLAIMED, actor.id, internal=True, detail={"from_user_id": previous})
+    events.announce("unclaimed", thread_id=thread_id, actor_id=actor.id, previous_assignee_id=previous)
     db.session.commit()
     db.session.refresh(thread)
-    _after_handover(thread_id, EventKind.UNCLAIMED)
     return thread
 
 
@@ -261,12 +251,9 @@ def escalate_to_department(actor: User, thread_id: int, department_slug: str, no
     thread.department_id = department.id
     timeline.record(thread_id, EventKind.DEPARTMENT_ESCALATED, actor.id, at=now, internal=True,
                     detail={"department": department.slug, "note_id": staff_note.id})
-    members = [member.id for member in department.members if member.id != actor.id]
-    notifications.add_many((member_id, NotificationKind.DEPARTMENT_ESCALATED, thread_id) for member_id in members)
+    events.announce("department_escalated", thread_id=thread_id, actor_id=actor.id, department_id=department.id,
+                    note_id=staff_note.id)
     db.session.commit()
-    _after_handover(thread_id, EventKind.DEPARTMENT_ESCALATED)
-    for member_id in members:
-        notifications.ping(member_id, NotificationKind.DEPARTMENT_ESCALATED, thread_id)
     return thread
 
 
@@ -286,15 +273,7 @@ def return_from_department(actor: User, thread_id: int, note: str) -> Thread:
     thread.department_id = None
     timeline.record(thread_id, EventKind.DEPARTMENT_RETURNED, actor.id, at=now, internal=True,
                     detail={"department": department.slug if department else None, "note_id": staff_note.id})
-    escalator = db.session.scalar(
-        select(ThreadEvent.actor_id).where(
-            ThreadEvent.thread_id == thread_id,
-            ThreadEvent.kind == EventKind.DEPARTMENT_ESCALATED.value)
-        .order_by(ThreadEvent.created_at.desc(), ThreadEvent.id.desc()).limit(1))
-    if escalator and escalator != actor.id:
-        notifications.add(escalator, NotificationKind.DEPARTMENT_RETURNED, thread_id)
+    events.announce("department_returned", thread_id=thread_id, actor_id=actor.id,
+                    department_id=department.id if department else None, note_id=staff_note.id)
     db.session.commit()
-    _after_handover(thread_id, EventKind.DEPARTMENT_RETURNED)
-    if escalator and escalator != actor.id:
-        notifications.ping(escalator, NotificationKind.DEPARTMENT_RETURNED, thread_id)
     return thread

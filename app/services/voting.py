@@ -13,11 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import policy
+from app import events, policy
 from app.domain import reputation
 from app.extensions import db
 from app.models import Answer, Thread, User, Vote
-from app.realtime import emitter
 from app.services import search_outbox
 from app.services.errors import Conflict, ValidationFailed
 
@@ -55,7 +54,10 @@ def _record(voter: User, target, value: int, on_answer: bool) -> int:
     if points:
         db.session.execute(update(User).where(User.id == target.author_id)
                            .values(reputation=User.reputation + points).execution_options(synchronize_session=False))
-    search_outbox.enqueue(target.thread_id if on_answer else target.id)
+    thread_id = target.thread_id if on_answer else target.id
+    search_outbox.enqueue(thread_id)
+    events.announce("voted", thread_id=thread_id, actor_id=voter.id, answer_id=target.id if on_answer else None,
+                    author_id=target.author_id, value=value, previous=old)
     return old
 
 
@@ -71,8 +73,6 @@ def _apply(voter: User, target, value, on_answer: bool) -> int:
             db.session.rollback()
             continue
         db.session.refresh(target)
-        if old != value:
-            emitter.thread_changed(target.thread_id if on_answer else target.id, "voted")
         return target.score
     raise Conflict(_("Your vote changed in another window at the same time; reload the page."))
 

@@ -7,7 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.services import notifications, posting, resolution_check
+from app.notifications import service as notifications
+from app.services import posting, resolution_check
 from app.services.browsing import paging_problems
 from app.services.errors import ValidationFailed
 from app.staff.forms import ResolutionForm

@@ -50,25 +50,61 @@
     return form;
   }
 
+  /* The id of the newest event this page has heard of: first the server's at render time, then
+     every message's. Each (re)connect and room join sends it as `since`, and the server replays
+     what was missed (a restart, a dropped network, a closed lid). */
+  var lastEventId = null;
+  var heard = {};
+
+  function initialEventId() {
+    var meta = document.querySelector('meta[name="peerdesk-event-id"]');
+    var value = meta ? Number(meta.getAttribute("content")) : NaN;
+    return isFinite(value) && value > 0 ? value : null;
+  }
+
+  function since(payload) {
+    var copy = {};
+    Object.keys(payload || {}).forEach(function (key) { copy[key] = payload[key]; });
+    if (lastEventId !== null) { copy.since = lastEventId; }
+    return copy;
+  }
+
   /** The shared Socket.IO connection, or null when the client library is missing. */
   function getSocket() {
     if (socket === null && typeof window.io === "function") {
-      socket = window.io();
+      lastEventId = initialEventId();
+      socket = window.io({ auth: function (send) { send(since({})); } });
+      socket.on("resync", function () { showLiveNotice(document, "resync"); });
     }
     return socket;
   }
 
+  /** Call `handler` once per event id and name: a replay may repeat what arrived live. */
+  function onEvent(io, eventName, handler) {
+    io.on(eventName, function (event) {
+      var id = event && Number(event.id);
+      if (id) {
+        var key = eventName + ":" + id;
+        if (heard[key]) { return; }
+        heard[key] = true;
+        if (lastEventId === null || id > lastEventId) { lastEventId = id; }
+      }
+      handler(event);
+    });
+  }
+
   /**
    * Subscribe to a room-like stream: `joinEvent` is (re-)emitted on every
-   * connect, so a reconnect after a network drop re-joins the room.
+   * connect with the last event id seen, so a reconnect re-joins the room and
+   * receives what it missed.
    */
   function subscribe(joinEvent, payload, eventName, handler) {
     var io = getSocket();
     if (!io) { return null; }
-    var join = function () { io.emit(joinEvent, payload); };
+    var join = function () { io.emit(joinEvent, since(payload)); };
     io.on("connect", join);
     if (io.connected) { join(); }
-    io.on(eventName, handler);
+    onEvent(io, eventName, handler);
     return io;
   }
 
@@ -200,6 +236,12 @@
   Peerdesk.postForm = postForm;
   Peerdesk.socket = getSocket;
   Peerdesk.subscribe = subscribe;
+  Peerdesk.onEvent = function (eventName, handler) {
+    var io = getSocket();
+    if (io) { onEvent(io, eventName, handler); }
+    return io;
+  };
+  Peerdesk.lastEventId = function () { return lastEventId; };
   Peerdesk.showLiveNotice = showLiveNotice;
   Peerdesk.register = register;
 

@@ -37,7 +37,7 @@
     var peerdesk = window.Peerdesk;
     var socket = scope && peerdesk && peerdesk.socket ? peerdesk.socket() : null;
     if (!socket) { return; }
-    socket.on("queue_update", function () { peerdesk.showLiveNotice(scope); });
+    peerdesk.onEvent("queue_update", function () { peerdesk.showLiveNotice(scope); });
   }
 
   function start() {

@@ -3,9 +3,11 @@ from app.extensions import socketio
 
 
 def received(socket_client, name, events=None):
-    """Payloads of one event name; get_received() drains the queue, so pass `events` to reuse it."""
+    """Payloads of one event name without their event id; get_received() drains the queue, so pass
+    `events` to reuse it."""
     events = socket_client.get_received() if events is None else events
-    return [event["args"][0] for event in events if event["name"] == name]
+    return [{key: value for key, value in event["args"][0].items() if key != "id"}
+            for event in events if event["name"] == name]
 
 
 def test_thread_followers_hear_new_answers(app, client, make):

@@ -67,7 +67,7 @@ def test_notes_and_handovers_never_reach_non_staff_sockets(app, world, client, a
         assert received == [], received
     staff_events = watcher.get_received()
     assert {event["name"] for event in staff_events} == {"queue_update"}
-    assert all(set(event["args"][0]) == {"thread_id", "kind"} for event in staff_events)
+    assert all(set(event["args"][0]) == {"id", "thread_id", "kind"} for event in staff_events)
     assert SECRET not in repr(staff_events)
     for sock in (member, anonymous, watcher):
         sock.disconnect()
