@@ -48,13 +48,13 @@ def test_flask_sla_sweep_in_another_process_reaches_the_askers_and_staffs_pages(
     thread_id = make.thread(asker)
     frozen_clock.advance(days=1)
     with socketio_client.SimpleClient() as visitor, socketio_client.SimpleClient() as staff:
-        visitor.connect(served, transports=["polling"])
+        visitor.connect(served, transports=["polling"], wait_timeout=30)
         assert visitor.call("join_thread", {"thread_id": thread_id}, timeout=10) == {"ok": True}
         import requests
 
         session = requests.Session()
         session.post(f"{served}/auth/login", data={"login": "sam", "password": "correct-horse-battery"})
-        staff.connect(served, transports=["polling"], headers={"Cookie": "; ".join(
+        staff.connect(served, transports=["polling"], wait_timeout=30, headers={"Cookie": "; ".join(
             f"{cookie.name}={cookie.value}" for cookie in session.cookies)})
         environment = {**os.environ, "PEERDESK_CONFIG": "testing", "DATABASE_URL": database_url,
                        "FLASK_APP": "app", "SOCKETIO_MESSAGE_QUEUE": ""}
@@ -62,7 +62,7 @@ def test_flask_sla_sweep_in_another_process_reaches_the_askers_and_staffs_pages(
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "escalated 1" in result.stdout
-        name, payload = visitor.receive(timeout=10)
+        name, payload = visitor.receive(timeout=30)
         assert (name, payload["thread_id"], payload["kind"]) == ("thread_update", thread_id, "escalated")
-        name, payload = staff.receive(timeout=10)
+        name, payload = staff.receive(timeout=30)
         assert (name, payload["thread_id"], payload["kind"]) == ("queue_update", thread_id, "escalated")
