@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy import select
 
+from app import policy
 from app.converters import MAX_DATABASE_ID
 from app.events import Happened
 from app.extensions import db, socketio
@@ -40,14 +41,8 @@ def _since(data) -> int | None:
 
 
 def may_see_thread(thread: Thread | None) -> bool:
-    """The room rule: the thread exists and this user may read it."""
-    if thread is None:
-        return False
-    try:
-        from app.policy import can_see
-    except ImportError:
-        return thread.visibility == "visible"
-    return bool(can_see(current_user, thread))
+    """The room rule: the thread exists and this user may read it (the same policy as its page)."""
+    return thread is not None and bool(policy.can_see_thread(current_user, thread))
 
 
 def replay(since: int | None, condition, rooms: set[str]) -> None:
@@ -65,11 +60,11 @@ def replay(since: int | None, condition, rooms: set[str]) -> None:
 
 @socketio.on("connect")
 def on_connect(auth=None):
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or not policy.can_join_private_room(current_user):
         return
     rooms = {user_room(current_user.id)}
     join_room(user_room(current_user.id))
-    if current_user.is_staff:
+    if policy.can_use_staff_area(current_user):
         join_room(STAFF_ROOM)
         rooms.add(STAFF_ROOM)
         condition = (DomainEvent.kind.in_(STAFF_QUEUE_KINDS)) | (
