@@ -36,7 +36,8 @@ def jobs_for(app: Flask) -> list[tuple[str, float, object]]:
         from app.services.sla import run_scheduled_work
 
         jobs.append(("sla", config["SLA_SWEEP_INTERVAL_SECONDS"], run_scheduled_work))
-    if config["SEARCH_RUN_INDEXER_IN_SERVER"] and config["SEARCH_BACKEND"] != "null":
+    # PostgreSQL search is written in each change's own transaction: nothing to drain.
+    if config["SEARCH_RUN_INDEXER_IN_SERVER"] and config["SEARCH_BACKEND"] not in ("null", "postgres"):
         from app.search.indexer import drain_outbox
 
         jobs.append(("search-indexer", config["SEARCH_INDEXER_INTERVAL_SECONDS"], drain_outbox))

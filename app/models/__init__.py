@@ -27,7 +27,7 @@ from app.models.moderation import (
     post_key,
 )
 from app.models.knowledge import DeflectionEvent, HelpfulVote
-from app.models.search import SearchOutbox
+from app.models.search import SearchDocument, SearchOutbox, SearchWord
 from app.models.staff import (
     Announcement,
     CannedReply,
@@ -44,6 +44,6 @@ __all__ = [
     "SanctionKind", "WatchedWord", "WatchedWordMode", "post_key",
     "Announcement", "Answer", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "DomainEvent", "HelpfulVote",
     "LoginSession", "Notification", "Role", "STAFF_ROLES",
-    "SearchOutbox", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
+    "SearchDocument", "SearchOutbox", "SearchWord", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
     "announcement_categories", "department_members", "thread_tags",
 ]

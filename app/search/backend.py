@@ -1,8 +1,9 @@
 """The search-backend interface and the values that cross it.
 
 The forum talks to search only through ``SearchBackend``, in plain values, so that
-the engine (Whoosh today; one shared by several machines later) can be swapped
-without touching services or views, and so that it can be tested without an app.
+the engine (Whoosh in a local directory, or PostgreSQL shared by every machine)
+can be swapped without touching services or views, and so that it can be tested
+without an app.
 """
 
 from abc import ABC, abstractmethod
@@ -167,3 +168,22 @@ class SearchBackend(ABC):
     @abstractmethod
     def is_healthy(self) -> bool:
         """Whether the index can be searched right now."""
+
+
+class InTransactionBackend(SearchBackend):
+    """A backend whose documents live in the forum's own database.
+
+    The app writes a thread's document in the transaction of the change
+    (``lock``, then read the thread, then ``write``), so the index is never
+    behind the forum and needs no outbox and no indexer. ``index``, ``remove``
+    and ``rebuild`` still work on their own transactions (CLI, tests), and
+    need no single writer.
+    """
+
+    @abstractmethod
+    def lock(self, connection, thread_ids: Iterable[int]) -> None:
+        """Serialise writers of these threads' documents until ``connection``'s transaction ends."""
+
+    @abstractmethod
+    def write(self, connection, docs: Iterable[ThreadDocument], removed: Iterable[int]) -> None:
+        """Store ``docs`` and drop the threads ``removed`` in ``connection``'s transaction."""

@@ -1,11 +1,15 @@
 """Search as the rest of the app sees it: read functions for views, write functions for the indexer.
 
 Shaped like microblog's app/search.py: a few small functions in front of the
-configured backend (``SEARCH_BACKEND``: "whoosh", or "null" to switch search
-off), which lives in ``app.extensions["peerdesk.search"]`` and is created on
-first use. Views only ever *read* (``search``, ``similar``); ``add`` and
-``remove`` are called by the indexer alone (app.search.indexer), which holds
-the writer lock, after the database commit.
+configured backend (``SEARCH_BACKEND``: "whoosh", "postgres", or "null" to
+switch search off), which lives in ``app.extensions["peerdesk.search"]`` and is
+created on first use. Views only ever *read* (``search``, ``similar``).
+
+Writes take one of two paths. With Whoosh, ``add`` and ``remove`` are called by
+the indexer alone (app.search.indexer), which holds the writer lock, after the
+database commit. With PostgreSQL (an ``InTransactionBackend``), a change marks
+its threads (``refresh_in_transaction``) and their documents are rewritten just
+before that change's commit, in its transaction (``_write_marked_documents``).
 """
 import math
 import threading
@@ -14,15 +18,20 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Thread, Visibility
-from app.search import SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument, make_backend
+from app.search import (InTransactionBackend, SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument,
+                        make_backend)
 from app.search.backend import MAX_PER_PAGE, SORTS, STATUSES
+from app.search.documents import documents_for
 from app.services.errors import ValidationFailed
 
 EXTENSION_KEY = "peerdesk.search"
+# Where a session keeps the threads whose documents its commit must rewrite.
+_MARKED_KEY = "peerdesk.search.marked"
 SIMILAR_LIMIT = 5
 # Ten results a page, as search engines show. Each hit's snippet is highlighted
 # in Python from a short stored excerpt (app/search/schema.py), so a page costs
@@ -35,7 +44,8 @@ class SearchExtension:
 
     def __init__(self, app):
         self.kind = app.config.get("SEARCH_BACKEND", "whoosh")
-        self.index_dir = app.config.get("SEARCH_INDEX_DIR") or None
+        # Only Whoosh keeps files (and the indexer's lock file beside them).
+        self.index_dir = (app.config.get("SEARCH_INDEX_DIR") or None) if self.kind == "whoosh" else None
         self._backend: SearchBackend | None = None
         self._lock = threading.Lock()
 
@@ -44,7 +54,8 @@ class SearchExtension:
         if self._backend is None:
             with self._lock:
                 if self._backend is None:
-                    self._backend = make_backend(self.kind, self.index_dir)
+                    self._backend = make_backend(self.kind, self.index_dir,
+                                                 engine=db.engine if self.kind == "postgres" else None)
         return self._backend
 
 
@@ -147,3 +158,43 @@ def add(docs: list[ThreadDocument]) -> None:
 
 def remove(thread_ids: list[int]) -> None:
     backend().remove(thread_ids)
+
+
+def refresh_in_transaction(thread_id: int) -> bool:
+    """Rewrite ``thread_id``'s document in the current transaction, if the backend allows it.
+
+    Returns False for a backend that the indexer feeds after the commit (the
+    caller then writes an outbox row instead). Called by
+    ``search_outbox.enqueue``, so every change that affects search takes
+    whichever path the configured backend needs.
+    """
+    if not isinstance(backend(), InTransactionBackend):
+        return False
+    db.session.info.setdefault(_MARKED_KEY, set()).add(thread_id)
+    return True
+
+
+@event.listens_for(Session, "before_commit")
+def _write_marked_documents(session: Session) -> None:
+    """Rewrite the documents of the threads this transaction marked, just before it commits.
+
+    The pending changes are flushed first, then the threads' document locks
+    are taken, then their current state is read (so the later of two
+    concurrent changes sees the earlier one's commit): a thread that is no
+    longer searchable (hidden, pending, deleted, a duplicate) loses its
+    document.
+    """
+    thread_ids = session.info.pop(_MARKED_KEY, None)
+    if not thread_ids:
+        return
+    in_transaction = backend()
+    session.flush()
+    connection = session.connection()
+    in_transaction.lock(connection, thread_ids)
+    docs = documents_for(thread_ids)
+    in_transaction.write(connection, docs.values(), thread_ids - docs.keys())
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_marked_documents(session: Session) -> None:
+    session.info.pop(_MARKED_KEY, None)

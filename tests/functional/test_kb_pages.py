@@ -1,12 +1,19 @@
 """The knowledge base: browsing, articles, "was this helpful?", curation and duplicates."""
 import re
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Thread, ThreadEvent, User
 from app.services import voting
-from tests.search_fixtures import forum, found_ids, search_index  # noqa: F401
+from tests.search_fixtures import both_backends, forum, found_ids, search_index  # noqa: F401
+
+
+@pytest.fixture()
+def search_backend_kind(both_backends):
+    """Every test here runs on Whoosh and, in the PostgreSQL leg, on PostgreSQL search."""
+    return both_backends
 
 
 def _vote(app, username, thread_id):

@@ -7,7 +7,13 @@ import pytest
 from app.extensions import db
 from app.models import User, Visibility
 from app.services import staff_notes
-from tests.search_fixtures import forum, found_ids, search_index, search_json  # noqa: F401
+from tests.search_fixtures import both_backends, forum, found_ids, search_index, search_json  # noqa: F401
+
+
+@pytest.fixture()
+def search_backend_kind(both_backends):
+    """Every test here runs on Whoosh and, in the PostgreSQL leg, on PostgreSQL search."""
+    return both_backends
 
 pytestmark = pytest.mark.usefixtures("search_index")
 

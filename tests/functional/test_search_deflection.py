@@ -6,7 +6,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import DeflectionEvent
-from tests.search_fixtures import forum, search_index  # noqa: F401
+from tests.search_fixtures import both_backends, forum, search_index  # noqa: F401
+
+
+@pytest.fixture()
+def search_backend_kind(both_backends):
+    """Every test here runs on Whoosh and, in the PostgreSQL leg, on PostgreSQL search."""
+    return both_backends
 
 KEY = "a1b2c3d4e5f60718"
 
