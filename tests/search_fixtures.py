@@ -130,12 +130,13 @@ def unique_word(process: int, number: int) -> str:
 
 
 def post_answers_in_another_process(database_url: str, index_dir: str, user_id: int, thread_id: int,
-                                    process: int, count: int) -> None:
+                                    process: int, count: int, search_backend: str = "whoosh") -> None:
     """Target of a spawned process: post ``count`` answers through the real service."""
     from app import create_app
     from app.models import User as UserModel
 
-    app = create_app("testing", {"DATABASE_URL": database_url, "SEARCH_INDEX_DIR": index_dir})
+    app = create_app("testing", {"DATABASE_URL": database_url, "SEARCH_INDEX_DIR": index_dir,
+                                 "SEARCH_BACKEND": search_backend})
     with app.app_context():
         for number in range(count):
             author = db.session.get(UserModel, user_id)
