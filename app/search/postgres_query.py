@@ -50,7 +50,7 @@ class ParsedQuery:
     @property
     def has_terms(self) -> bool:
         """Whether any words are searched for (rather than only filters, or nothing)."""
-        return bool(_WORD.search(self.text) or self.title_words)
+        return any(word.lower() != "or" for word in _WORD.findall(self.text)) or bool(self.title_words)
 
 
 def parse(text: str) -> ParsedQuery:
