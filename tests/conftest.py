@@ -79,6 +79,12 @@ def _clean_database(request):
 
 
 @pytest.fixture()
+def search_backend_kind():
+    """Which backend tests/search_fixtures.py's ``search_index`` uses (a module may override it)."""
+    return "whoosh"
+
+
+@pytest.fixture()
 def ctx(app):
     with app.app_context():
         yield

@@ -25,12 +25,6 @@ from app.services import search as search_service
 BACKENDS = ["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture()
-def search_backend_kind():
-    """Which backend ``search_index`` uses; see ``both_backends``."""
-    return "whoosh"
-
-
 @pytest.fixture(params=BACKENDS)
 def both_backends(request):
     """Override ``search_backend_kind`` with this to run a module's tests on each backend."""
