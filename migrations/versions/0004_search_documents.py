@@ -1,7 +1,7 @@
 """search documents: the PostgreSQL search backend's weighted words and vocabulary
 
-Revision ID: 0003_search_documents
-Revises: 0002
+Revision ID: 0004_search_documents
+Revises: 0003_moderation
 Create Date: 2026-12-06 20:20:00
 
 On PostgreSQL this also creates the extensions `unaccent` and `pg_trgm` (both
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 import app.models.types
 
 
-revision = '0003_search_documents'
-down_revision = '0002'
+revision = '0004_search_documents'
+down_revision = '0003_moderation'
 branch_labels = None
 depends_on = None
 
