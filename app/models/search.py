@@ -78,7 +78,7 @@ class SearchWord(db.Model):
 
 
 # What the tables above need on PostgreSQL when `db.create_all()` makes them
-# (tests); migration 0004_search_documents does the same. The configurations index a word under
+# (tests); migration 0005_search_documents does the same. The configurations index a word under
 # its English and its German stem, accents folded first.
 POSTGRES_SEARCH_SETUP = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",

@@ -1,7 +1,7 @@
 """The search backend on PostgreSQL full-text search, shared by every process on every machine.
 
 Each searchable thread is one row of ``search_documents`` (app/models/search.py,
-migration 0004_search_documents) whose ``vector`` holds its words weighted by where they stand
+migration 0005_search_documents) whose ``vector`` holds its words weighted by where they stand
 (ranking.SECTION_LETTERS: title A, tags B, question and accepted answer C, other
 answers D), each word under its English and its German stem with accents folded
 (the text search configurations peerdesk_english and peerdesk_german), with a

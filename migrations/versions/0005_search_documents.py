@@ -1,7 +1,7 @@
 """search documents: the PostgreSQL search backend's weighted words and vocabulary
 
-Revision ID: 0004_search_documents
-Revises: 0003_moderation
+Revision ID: 0005_search_documents
+Revises: 0004_login_sessions
 Create Date: 2026-12-06 20:20:00
 
 On PostgreSQL this also creates the extensions `unaccent` and `pg_trgm` (both
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 import app.models.types
 
 
-revision = '0004_search_documents'
-down_revision = '0003_moderation'
+revision = '0005_search_documents'
+down_revision = '0004_login_sessions'
 branch_labels = None
 depends_on = None
 
