@@ -64,6 +64,12 @@ class Config:
     NEW_MEMBER_POSTS_PER_HOUR = 5
     TRUST_THRESHOLDS: dict = {}
     LANGUAGES = ["en", "de"]
+    PAGE_CACHE_ENABLED = True
+    PAGE_CACHE_URL = ""
+    PAGE_CACHE_MAX_MB = 16.0
+    PAGE_CACHE_SECONDS = 60
+    PAGE_CACHE_GENERATIONS_FILE = str(INSTANCE_DIR / "pagecache.generations")
+    PAGE_CACHE_IGNORED_COOKIES = ["pd_visitor"]
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     SESSION_COOKIE_HTTPONLY = True
@@ -115,6 +121,8 @@ class TestingConfig(Config):
     EVENTS_RUN_RELAY_IN_SERVER = False
     SEARCH_INDEX_DIR = ""
     NEW_MEMBER_POSTS_PER_HOUR = 100000
+    # Tests that write rows directly would read stale pages; the page cache's own tests switch it on.
+    PAGE_CACHE_ENABLED = False
 
 
 class ProductionConfig(Config):

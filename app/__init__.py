@@ -71,6 +71,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.url_map.converters["int"] = DatabaseIdConverter
     _register_blueprints(app)
     _register_template_helpers(app)
+    from app import pagecache
+
+    pagecache.install(app)
 
     from app.realtime import events  # noqa: F401  (registers the socket handlers)
     _subscribe_event_consumers()

@@ -22,7 +22,8 @@ from sqlalchemy import create_engine, text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
-WORK_DIR = Path("/tmp/peerdesk-bench")
+#: Scratch space; PEERDESK_BENCH_DIR gives each concurrent user of the machine its own.
+WORK_DIR = Path(os.environ.get("PEERDESK_BENCH_DIR", "/tmp/peerdesk-bench"))
 POSTGRES_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 GUNICORN_WORKERS = 2
 GUNICORN_THREADS = 8
