@@ -31,8 +31,14 @@ def cached_app(app, database_url, tmp_path):
     """A second app on the test database with the cache on (memory store, generations in a temporary file)."""
     application = cached_app_for(database_url, {"PAGE_CACHE_GENERATIONS_FILE": str(tmp_path / "generations")})
     yield application
+    close(application)
+
+
+def close(application):
+    """Give back this app's connections now: a garbage-collected one is a ResourceWarning (an error here)."""
     with application.app_context():
         db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture()
@@ -305,8 +311,7 @@ def test_two_servers_share_one_cache_in_redis(forum, database_url, redis_url):
     member.post(f"/threads/{forum.thread_id}/answers", data={"body": "Answered on the second server."})
     assert b"Answered on the second server." in fresh_get(first.test_client(), path).data
     for application in (first, second):
-        with application.app_context():
-            db.session.remove()
+        close(application)
 
 
 @pytest.mark.redis
@@ -321,8 +326,7 @@ def test_the_sla_sweep_in_another_process_invalidates_redis(forum, database_url,
     cached_get(visitor, f"/api/v1/threads/{forum.thread_id}")
     run_sweep(database_url, {"PAGE_CACHE_URL": redis_url})
     assert fresh_get(visitor, f"/api/v1/threads/{forum.thread_id}").get_json()["status"] == "resolved"
-    with server.app_context():
-        db.session.remove()
+    close(server)
 
 
 # -- admin statistics ---------------------------------------------------------------------------------------
