@@ -1,29 +1,41 @@
 """Forum read benchmark: Peerdesk's hot pages against a bare-Flask baseline, in one run.
 
-    .venv/bin/python bench/forum_bench.py [--threads 20000] [--answers 5] [--duration 10s]
-                                          [--database sqlite|postgres]
+    .venv/bin/python bench/forum_bench.py [--threads 20000] [--answers 5] [--duration 10s] [--runs 3]
+                                          [--database sqlite|postgres] [--page-cache-url redis://…]
+                                          [--list-scale 200000]
 
 Seeds a fresh database, serves Peerdesk and bench/bare_flask.py with the
-same gunicorn settings, loads each endpoint with wrk over random ids and
-prints a Markdown table (also written to bench/results/forum-<database>.md).
-Absolute numbers depend on the machine; the ratio to bare Flask does not
-much, which is why both run side by side (issue 2 asks for ≥ 0.25× on
-the thread page).
+same gunicorn settings, loads each endpoint with wrk and prints a Markdown
+table of medians over `--runs` runs (also written to
+bench/results/forum-<database>.md). Each run starts both servers afresh, so
+the page cache starts empty every time. Absolute numbers depend on the
+machine; the ratio to bare Flask, measured in the same run, much less.
+With `--list-scale N` it then seeds a second database of N threads and
+compares the thread list on both sizes (bench/results/forum-list-scale-<database>.md).
 """
 import argparse
+import http.cookiejar
 import math
 import os
+import statistics
 import sys
 import time
-from dataclasses import dataclass
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
 
 from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, LoadResult, bench_database,
-                     expect_ok, gunicorn, markdown_table, production_environment, run_wrk)
+                     expect_ok, gunicorn, markdown_table, production_environment, run_wrk, worker_memory_mib)
 
 sys.path.insert(0, str(REPO_ROOT))  # the app package, when run as `python bench/forum_bench.py`
 
-THREAD_PAGE_TARGET = 0.25
 RESULTS_DIR = BENCH_DIR / "results"
+#: Issue #10's targets, as ratios to bare Flask in the same run.
+TARGETS = {"visitor-thread": 0.25, "list": 0.30, "api-thread": 0.40, "member-thread": 0.15}
+P99_TARGET_MS = 50
+MEMORY_TARGET_MIB = 100
+POPULAR_THREADS = 1_000
+MEMBER_ID = 50
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,8 @@ class Endpoint:
     server: str
     path: str
     ids: tuple[int, int] | None = None
+    target: str | None = None
+    member: bool = False
 
     def sample_path(self) -> str:
         return self.path % self.ids[0] if self.ids else self.path
@@ -44,13 +58,18 @@ def baseline_endpoint(threads: int) -> Endpoint:
 
 
 def peerdesk_endpoints(threads: int, per_page: int) -> list[Endpoint]:
-    """The thread page must stay first: the target is stated for it."""
     pages = max(1, math.ceil(threads / per_page))
+    popular = min(POPULAR_THREADS, threads)
     return [
-        Endpoint("thread page `/threads/<id>`", "peerdesk", "/threads/%d", (1, threads)),
-        Endpoint("thread list `/`", "peerdesk", "/"),
+        Endpoint("visitor thread page `/threads/<id>`, any of all threads", "peerdesk", "/threads/%d", (1, threads),
+                 target="visitor-thread"),
+        Endpoint(f"visitor thread page, the {popular:,} most-read threads", "peerdesk", "/threads/%d", (1, popular)),
+        Endpoint("member thread page (signed in, never cached)", "peerdesk", "/threads/%d", (1, threads),
+                 target="member-thread", member=True),
+        Endpoint("thread list `/`", "peerdesk", "/", target="list"),
         Endpoint(f"thread list `/?page=N` (1–{pages})", "peerdesk", "/?page=%d", (1, pages)),
-        Endpoint("API `GET /api/v1/threads/<id>`", "peerdesk", "/api/v1/threads/%d", (1, threads)),
+        Endpoint("API `GET /api/v1/threads/<id>`, any thread", "peerdesk", "/api/v1/threads/%d", (1, threads),
+                 target="api-thread"),
     ]
 
 
@@ -61,11 +80,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", default="10s", help="wrk duration per endpoint")
     parser.add_argument("--warmup", default="2s", help="wrk warm-up per endpoint, not measured")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--runs", type=int, default=3, help="runs; the table shows medians")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--page-cache-url", default="", help="PAGE_CACHE_URL (empty: each worker's memory)")
+    parser.add_argument("--list-scale", type=int, default=0,
+                        help="also compare the thread list on this many threads (0: skip)")
     return parser.parse_args(argv)
 
 
-def seed(database_url: str, args: argparse.Namespace):
+def seed(database_url: str, threads: int, answers: int):
     """Seed in this process with the production config, then let go of every connection."""
     os.environ.update(production_environment(database_url))
     from app import create_app
@@ -74,13 +97,43 @@ def seed(database_url: str, args: argparse.Namespace):
 
     app = create_app("production")
     with app.app_context():
-        report = seed_forum(SeedSize(threads=args.threads, answers_per_thread=args.answers))
+        report = seed_forum(SeedSize(threads=threads, answers_per_thread=answers))
         per_page = app.config["THREADS_PER_PAGE"]
         db.engine.dispose()
     return report, per_page
 
 
-def measure(targets: list[Endpoint], env: dict[str, str], args: argparse.Namespace) -> list[LoadResult]:
+def member_cookie(base_url: str) -> str:
+    """Log a seeded member in through the real form (CSRF token and all); return the Cookie header."""
+    from seeding import FIRST_NAMES
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base_url + "/auth/login", timeout=30) as response:
+        page = response.read().decode()
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    username = f"{FIRST_NAMES[MEMBER_ID % len(FIRST_NAMES)]}{MEMBER_ID}"
+    form = urllib.parse.urlencode({"csrf_token": token, "login": username, "password": "peerdesk-bench"}).encode()
+    opener.open(base_url + "/auth/login", data=form, timeout=30).read()
+    cookie = "; ".join(f"{item.name}={item.value}" for item in jar)
+    if "session=" not in cookie:
+        raise RuntimeError("could not log the bench member in")
+    return cookie
+
+
+def server_environment(database_url: str, args: argparse.Namespace, **extra: str) -> dict[str, str]:
+    return {**production_environment(database_url), "PAGE_CACHE_URL": args.page_cache_url,
+            "PAGE_CACHE_GENERATIONS_FILE": str(BENCH_DIR.parent / "instance" / "bench-pagecache.generations"),
+            **extra}
+
+
+@dataclass
+class RunResult:
+    results: list[LoadResult]
+    memory_mib: float
+
+
+def measure(targets: list[Endpoint], env: dict[str, str], args: argparse.Namespace) -> RunResult:
     """Serve both apps at once and load one endpoint at a time: the idle server costs nothing.
 
     Pass the baseline first and last: on a shared machine the two baseline
@@ -88,16 +141,24 @@ def measure(targets: list[Endpoint], env: dict[str, str], args: argparse.Namespa
     """
     with gunicorn("wsgi:app", env, "peerdesk", ready_path="/") as peerdesk, \
             gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR) as bare:
+        if args.page_cache_url:
+            import redis
+
+            redis.Redis.from_url(args.page_cache_url).flushdb()
         base_urls = {"peerdesk": peerdesk, "bare": bare}
+        cookie = member_cookie(peerdesk) if any(endpoint.member for endpoint in targets) else ""
         results = []
         for endpoint in targets:
             base_url = base_urls[endpoint.server]
-            expect_ok(base_url + endpoint.sample_path())
-            run_wrk(base_url, endpoint.path, args.warmup, endpoint.ids, args.connections)
-            result = run_wrk(base_url, endpoint.path, args.duration, endpoint.ids, args.connections)
-            print(f"  {endpoint.label}: {result.requests_per_second:,.0f} req/s", flush=True)
+            headers = {"Cookie": cookie} if endpoint.member else None
+            expect_ok(base_url + endpoint.sample_path(), headers)
+            run_wrk(base_url, endpoint.path, args.warmup, endpoint.ids, args.connections, headers=headers)
+            result = run_wrk(base_url, endpoint.path, args.duration, endpoint.ids, args.connections, headers=headers)
+            print(f"  {endpoint.label}: {result.requests_per_second:,.0f} req/s, p99 {result.p99_ms:.1f} ms",
+                  flush=True)
             results.append(result)
-    return results
+        memory = worker_memory_mib(peerdesk.pid)
+    return RunResult(results, memory)
 
 
 def mean_result(first: LoadResult, second: LoadResult) -> LoadResult:
@@ -107,73 +168,127 @@ def mean_result(first: LoadResult, second: LoadResult) -> LoadResult:
                       requests=first.requests + second.requests, errors=first.errors + second.errors)
 
 
+def median_result(results: list[LoadResult]) -> LoadResult:
+    return LoadResult(requests_per_second=statistics.median(r.requests_per_second for r in results),
+                      p50_ms=statistics.median(r.p50_ms for r in results),
+                      p99_ms=statistics.median(r.p99_ms for r in results),
+                      requests=sum(r.requests for r in results), errors=sum(r.errors for r in results))
+
+
 @dataclass
-class Run:
-    """Everything the results file reports, gathered while the run happens."""
+class Report:
+    """Everything the results file reports: per-run ratios (so the noise shows) and their medians."""
 
     args: argparse.Namespace
     seed_summary: str
     load_before: float
-    baseline_label: str
-    before: LoadResult
-    after: LoadResult
-    pages: list[tuple[str, LoadResult]]
+    endpoints: list[Endpoint]
+    runs: list[RunResult] = field(default_factory=list)
 
-    @property
-    def baseline(self) -> LoadResult:
-        return mean_result(self.before, self.after)
+    def baseline(self, run: RunResult) -> LoadResult:
+        return mean_result(run.results[0], run.results[-1])
 
-    @property
-    def thread_page_ratio(self) -> float:
-        return self.pages[0][1].ratio_to(self.baseline)
+    def ratios(self, index: int) -> list[float]:
+        return [run.results[index + 1].ratio_to(self.baseline(run)) for run in self.runs]
 
-    def caution(self) -> str:
-        drift = abs(self.before.requests_per_second - self.after.requests_per_second) / max(
-            self.before.requests_per_second, 1)
-        if drift <= 0.15:
-            return ""
-        return (f" The two baseline runs differ by {drift:.0%}: other work on the machine moved the numbers;"
-                " rerun on a quiet machine before trusting the ratios.")
+    def drift(self, run: RunResult) -> float:
+        before, after = run.results[0].requests_per_second, run.results[-1].requests_per_second
+        return abs(before - after) / max(before, 1)
 
     def markdown(self) -> str:
         args = self.args
-        rows = [(f"{self.baseline_label} (before)", self.before), (f"{self.baseline_label} (after)", self.after)]
-        verdict = "meets" if self.thread_page_ratio >= THREAD_PAGE_TARGET else "misses"
-        return "\n".join([
+        baseline_rows = [(f"{baseline_endpoint(args.threads).label} ({which})",
+                          median_result([run.results[position] for run in self.runs]))
+                         for which, position in (("before", 0), ("after", -1))]
+        baseline = mean_result(baseline_rows[0][1], baseline_rows[1][1])
+        rows = [(endpoint.label, median_result([run.results[index + 1] for run in self.runs]))
+                for index, endpoint in enumerate(self.endpoints)]
+        lines = [
             f"# Forum read benchmark ({args.database})",
             "",
-            f"- {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPU cores, wrk and the servers on the same "
-            f"machine; load average {self.load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
+            f"- {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPU cores shared with other work, wrk and the "
+            f"servers on the same machine; load average {self.load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
             f"- {args.threads:,} threads × {args.answers} answers, {self.seed_summary}",
-            f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} "
-            f"(PEERDESK_CONFIG=production); wrk -t2 -c{args.connections} -d{args.duration} --latency "
-            f"after a {args.warmup} warm-up, random ids",
+            f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} (PEERDESK_CONFIG=production, "
+            f"page cache in {'Redis' if args.page_cache_url else 'each worker’s memory'}); "
+            f"wrk -t2 -c{args.connections} -d{args.duration} --latency after a {args.warmup} warm-up, random ids; "
+            f"{len(self.runs)} runs, each with freshly started servers (empty cache); medians below",
             "",
-            markdown_table(rows + self.pages, self.baseline),
+            markdown_table(baseline_rows + rows, baseline),
             "",
-            f"Ratios divide by the mean of the two bare-Flask runs. Thread page: {self.thread_page_ratio:.2f}× "
-            f"bare Flask, which {verdict} the target of {THREAD_PAGE_TARGET}×.{self.caution()}",
+            "| Target | Ratio per run | Median | Target | |",
+            "|---|---|---:|---:|---|",
+        ]
+        for index, endpoint in enumerate(self.endpoints):
+            ratios = self.ratios(index)
+            median = statistics.median(ratios)
+            target = TARGETS.get(endpoint.target or "")
+            verdict = "" if target is None else ("met" if median >= target else "**missed**")
+            lines.append(f"| {endpoint.label} | {', '.join(f'{r:.2f}' for r in ratios)} | {median:.2f}× "
+                         f"| {f'≥ {target}×' if target else '–'} | {verdict} |")
+        memory = statistics.median(run.memory_mib for run in self.runs)
+        worst_p99 = max(result.p99_ms for _label, result in rows)
+        drifts = ", ".join(f"{self.drift(run):.0%}" for run in self.runs)
+        lines += [
             "",
-        ])
+            f"Worker memory after each run (largest worker's RSS): "
+            f"{', '.join(f'{run.memory_mib:.0f}' for run in self.runs)} MiB (target < {MEMORY_TARGET_MIB} MiB: "
+            f"{'met' if memory < MEMORY_TARGET_MIB else '**missed**'}). Largest median p99: {worst_p99:.1f} ms "
+            f"(target < {P99_TARGET_MS} ms: {'met' if worst_p99 < P99_TARGET_MS else '**missed**'}).",
+            "",
+            f"Ratios divide by the mean of the two bare-Flask runs of the same run. The two baseline runs differed "
+            f"by {drifts} in the {len(self.runs)} runs: that is how much other work on the machine moved the "
+            f"figures while they were taken.",
+            "",
+        ]
+        return "\n".join(lines)
+
+
+def list_scale(args: argparse.Namespace) -> str:
+    """The thread list on two sizes, page cache off: its own cost must not grow with the threads."""
+    lines = [f"# Thread list against the number of threads ({args.database})", "",
+             f"- {time.strftime('%Y-%m-%d %H:%M %Z')}; page cache off, so this is the list's own cost; "
+             f"{args.runs} runs per size with freshly started servers, medians; ratios to bare Flask in the same run",
+             "", "| Page | Threads | Requests/s | p99 | × bare Flask (per run) | × bare Flask (median) |",
+             "|---|---:|---:|---:|---|---:|"]
+    for threads in (args.threads, args.list_scale):
+        with bench_database(args.database, f"list{threads}") as database_url:
+            print(f"Seeding {threads:,} threads for the list check…", flush=True)
+            seed(database_url, threads, 1)
+            env = server_environment(database_url, args, PAGE_CACHE_ENABLED="false")
+            bare = baseline_endpoint(threads)
+            pages = [Endpoint("`/`", "peerdesk", "/"), Endpoint("`/?page=N` (1–50)", "peerdesk", "/?page=%d", (1, 50))]
+            runs = [measure([bare, *pages, bare], env, args).results for _ in range(args.runs)]
+        for index, endpoint in enumerate(pages, start=1):
+            result = median_result([run[index] for run in runs])
+            ratios = [run[index].ratio_to(mean_result(run[0], run[-1])) for run in runs]
+            lines.append(f"| {endpoint.label} | {threads:,} | {result.requests_per_second:,.0f} | "
+                         f"{result.p99_ms:.1f} ms | {', '.join(f'{r:.3f}' for r in ratios)} "
+                         f"| {statistics.median(ratios):.3f} |")
+    return "\n".join(lines + [""])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    RESULTS_DIR.mkdir(exist_ok=True)
     with bench_database(args.database, "forum") as database_url:
         print(f"Seeding {args.threads:,} threads × {args.answers} answers into {args.database}…", flush=True)
-        seed_report, per_page = seed(database_url, args)
+        seed_report, per_page = seed(database_url, args.threads, args.answers)
         print(seed_report.summary(), flush=True)
         base, pages = baseline_endpoint(args.threads), peerdesk_endpoints(args.threads, per_page)
-        load_before = os.getloadavg()[0]
-        print(f"Measuring… (load average {load_before:.1f})", flush=True)
-        before, *measured, after = measure([base, *pages, base], production_environment(database_url), args)
-    run = Run(args, seed_report.summary(), load_before, base.label, before, after,
-              [(endpoint.label, result) for endpoint, result in zip(pages, measured)])
-    text = run.markdown()
-    RESULTS_DIR.mkdir(exist_ok=True)
+        report = Report(args, seed_report.summary(), os.getloadavg()[0], pages)
+        for number in range(1, args.runs + 1):
+            print(f"Run {number}/{args.runs} (load average {os.getloadavg()[0]:.1f})…", flush=True)
+            report.runs.append(measure([base, *pages, base], server_environment(database_url, args), args))
+    text = report.markdown()
     output = RESULTS_DIR / f"forum-{args.database}.md"
     output.write_text(text)
     print(f"\n{text}\nWritten to {output.relative_to(REPO_ROOT)}")
+    if args.list_scale:
+        text = list_scale(args)
+        output = RESULTS_DIR / f"forum-list-scale-{args.database}.md"
+        output.write_text(text)
+        print(f"\n{text}\nWritten to {output.relative_to(REPO_ROOT)}")
     return 0
 
 

@@ -97,9 +97,26 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class ServerUrl(str):
+    """A served app's base URL that also knows the gunicorn master's process id (for its workers' memory)."""
+
+    pid: int
+
+
+def worker_memory_mib(master_pid: int) -> float:
+    """The largest resident set of the master's worker processes, in MiB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return max(sizes, default=0.0)
+
+
 @contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], name: str, ready_path: str = "/",
-             pythonpath: Path | None = None) -> Iterator[str]:
+             pythonpath: Path | None = None) -> Iterator[ServerUrl]:
     """Serve `app_spec` as production would (gthread, 2 workers × 8 threads); yields the base URL."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(GUNICORN_WORKERS),
@@ -111,7 +128,8 @@ def gunicorn(app_spec: str, env: dict[str, str], name: str, ready_path: str = "/
     with open(log_path, "w") as log:
         process = subprocess.Popen(command + [app_spec], cwd=REPO_ROOT, env=env, stdout=log, stderr=log,
                                    start_new_session=True)
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = ServerUrl(f"http://127.0.0.1:{port}")
+    base_url.pid = process.pid
     try:
         _wait_until_ready(base_url + ready_path, process, log_path)
         yield base_url
@@ -146,10 +164,10 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def expect_ok(url: str) -> None:
+def expect_ok(url: str, headers: dict[str, str] | None = None) -> None:
     """Refuse to benchmark an endpoint that does not answer 200: a fast 404 proves nothing."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
             if response.status == 200 and response.read():
                 return
             status = response.status
@@ -201,11 +219,13 @@ def parse_wrk(output: str) -> LoadResult:
 
 
 def run_wrk(base_url: str, path: str, duration: str, id_range: tuple[int, int] | None = None,
-            connections: int = 16, threads: int = 2) -> LoadResult:
+            connections: int = 16, threads: int = 2, headers: dict[str, str] | None = None) -> LoadResult:
     """Load one endpoint; with `id_range`, `path` holds a `%d` that random_thread.lua fills per request."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     if id_range:
         command += ["-s", str(BENCH_DIR / "random_thread.lua"), base_url, "--", path, *map(str, id_range)]
     else:
