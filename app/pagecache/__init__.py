@@ -25,13 +25,18 @@ def install(app: Flask) -> None:
     from app.pagecache.routes import bp
 
     app.register_blueprint(bp, url_prefix="/staff/page-cache")
-    if not app.config["PAGE_CACHE_ENABLED"]:
-        return
-    cache = build_cache(app.config)
+    app.after_request(_refuse_private_responses)
+    if app.config["PAGE_CACHE_ENABLED"]:
+        enable(app)
+
+
+def enable(app: Flask, cache=None):
+    """Put a cache in front of `app`: at start, or in a test for the app it already has."""
+    cache = cache or build_cache(app.config)
     app.extensions["pagecache"] = cache
     tracking.install()
-    app.after_request(_refuse_private_responses)
     app.wsgi_app = PageCacheMiddleware(app, app.wsgi_app, cache)
+    return cache
 
 
 def _refuse_private_responses(response):

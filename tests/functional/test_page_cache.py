@@ -8,37 +8,41 @@ accidentally off is impossible.
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
-from app import clock, create_app
+from werkzeug.test import Client
+
+from app import clock, pagecache
 from app.extensions import db
 from app.models import Announcement, Answer, Category, Thread, User, Visibility
 from app.pagecache import rules
+from app.pagecache.stores import MemoryPageCache, RedisPageCache
 from tests.conftest import PASSWORD, START
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def cached_app_for(database_url, overrides):
-    return create_app("testing", {"DATABASE_URL": database_url, "PAGE_CACHE_ENABLED": True, **overrides})
+@contextmanager
+def page_cache_on(app, cache):
+    """The test app with a cache in front (a second app would take over the process-wide Socket.IO server)."""
+    inner = app.wsgi_app
+    pagecache.enable(app, cache)
+    try:
+        yield app
+    finally:
+        app.wsgi_app = inner
+        app.extensions.pop("pagecache", None)
 
 
 @pytest.fixture()
-def cached_app(app, database_url, tmp_path):
-    """A second app on the test database with the cache on (memory store, generations in a temporary file)."""
-    application = cached_app_for(database_url, {"PAGE_CACHE_GENERATIONS_FILE": str(tmp_path / "generations")})
-    yield application
-    close(application)
-
-
-def close(application):
-    """Give back this app's connections now: a garbage-collected one is a ResourceWarning (an error here)."""
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def cached_app(app, tmp_path):
+    """The test app with the memory store, its generations in a temporary file."""
+    with page_cache_on(app, MemoryPageCache(16 * 1024 * 1024, str(tmp_path / "generations"))) as application:
+        yield application
 
 
 @pytest.fixture()
@@ -275,7 +279,7 @@ def test_the_sla_sweep_in_another_process_invalidates(forum, visitor, cached_app
             status="answered", first_staff_response_at=stale, resolution_check_at=stale, needs_staff=False))
         db.session.commit()
     cached_get(visitor, f"/api/v1/threads/{forum.thread_id}")
-    run_sweep(database_url, {"PAGE_CACHE_GENERATIONS_FILE": cached_app.config["PAGE_CACHE_GENERATIONS_FILE"]})
+    run_sweep(database_url, {"PAGE_CACHE_GENERATIONS_FILE": str(cached_app.extensions["pagecache"].generations.path)})
     assert fresh_get(visitor, f"/api/v1/threads/{forum.thread_id}").get_json()["status"] == "resolved"
 
 
@@ -301,32 +305,32 @@ def redis_url():
 
 
 @pytest.mark.redis
-def test_two_servers_share_one_cache_in_redis(forum, database_url, redis_url):
-    first, second = (cached_app_for(database_url, {"PAGE_CACHE_URL": redis_url}) for _ in range(2))
-    path = f"/threads/{forum.thread_id}"
-    cached_get(first.test_client(), path)
-    assert second.test_client().get(path).headers["X-Page-Cache"] == "hit"
-    member = second.test_client()
-    member.post("/auth/login", data={"login": "carla", "password": PASSWORD})
-    member.post(f"/threads/{forum.thread_id}/answers", data={"body": "Answered on the second server."})
-    assert b"Answered on the second server." in fresh_get(first.test_client(), path).data
-    for application in (first, second):
-        close(application)
+def test_two_servers_share_one_cache_in_redis(forum, app, redis_url):
+    """Two caches of their own, as two server processes have, on one Redis; the second one writes."""
+    with page_cache_on(app, RedisPageCache(redis_url)):
+        first = Client(app.wsgi_app)
+    with page_cache_on(app, RedisPageCache(redis_url)) as second:
+        path = f"/threads/{forum.thread_id}"
+        cached_get(first, path)
+        assert second.test_client().get(path).headers["X-Page-Cache"] == "hit"
+        member = second.test_client()
+        member.post("/auth/login", data={"login": "carla", "password": PASSWORD})
+        member.post(f"/threads/{forum.thread_id}/answers", data={"body": "Answered on the second server."})
+        assert b"Answered on the second server." in fresh_get(first, path).data
 
 
 @pytest.mark.redis
-def test_the_sla_sweep_in_another_process_invalidates_redis(forum, database_url, redis_url, cached_app):
-    server = cached_app_for(database_url, {"PAGE_CACHE_URL": redis_url})
+def test_the_sla_sweep_in_another_process_invalidates_redis(forum, app, database_url, redis_url):
     stale = START - timedelta(days=30)
-    with server.app_context():
-        db.session.execute(update(Thread).where(Thread.id == forum.thread_id).values(
-            status="answered", first_staff_response_at=stale, resolution_check_at=stale, needs_staff=False))
-        db.session.commit()
-    visitor = server.test_client()
-    cached_get(visitor, f"/api/v1/threads/{forum.thread_id}")
-    run_sweep(database_url, {"PAGE_CACHE_URL": redis_url})
-    assert fresh_get(visitor, f"/api/v1/threads/{forum.thread_id}").get_json()["status"] == "resolved"
-    close(server)
+    with page_cache_on(app, RedisPageCache(redis_url)) as server:
+        with server.app_context():
+            db.session.execute(update(Thread).where(Thread.id == forum.thread_id).values(
+                status="answered", first_staff_response_at=stale, resolution_check_at=stale, needs_staff=False))
+            db.session.commit()
+        visitor = server.test_client()
+        cached_get(visitor, f"/api/v1/threads/{forum.thread_id}")
+        run_sweep(database_url, {"PAGE_CACHE_URL": redis_url})
+        assert fresh_get(visitor, f"/api/v1/threads/{forum.thread_id}").get_json()["status"] == "resolved"
 
 
 # -- admin statistics ---------------------------------------------------------------------------------------
