@@ -48,4 +48,5 @@ def user_json(user: User, *, private: bool = False) -> dict:
 
 
 def page_json(page, items: list) -> dict:
-    return {"items": items, "page": page.page, "per_page": page.per_page, "pages": page.pages, "total": page.total}
+    return {"items": items, "page": page.page, "per_page": page.per_page, "pages": page.pages, "total": page.total,
+            "total_is_exact": getattr(page, "total_is_exact", True)}

@@ -231,3 +231,18 @@ def test_forms_need_the_csrf_token(client, auth, world, monkeypatch, app):
     assert "Your form expired" in page_text(response)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Thread.id))) == 0
+
+
+def test_lists_stop_counting_at_the_limit(client, make, monkeypatch):
+    """Counting every thread would make the list slower with every thread; beyond the limit it says "more than"."""
+    from app.services import browsing
+
+    monkeypatch.setattr(browsing, "COUNT_LIMIT", 2)
+    make.category()
+    alice = make.user("alice")
+    for number in range(3):
+        make.thread(alice, title=f"Printer question number {number}")
+    assert "More than 2 questions" in client.get("/").get_data(as_text=True)
+    data = client.get("/api/v1/threads?per_page=2").get_json()
+    assert data["total"] == 2 and data["total_is_exact"] is False and data["pages"] == 1
+    assert len(client.get("/api/v1/threads?per_page=2&page=2").get_json()["items"]) == 1

@@ -15,3 +15,12 @@ from app.services.browsing import Page
 ])
 def test_page_numbers(current, pages, expected):
     assert Page(items=[], page=current, per_page=10, total=pages * 10).page_numbers(window=2) == expected
+
+
+def test_an_inexact_total_still_offers_the_next_page():
+    full = Page(items=list(range(10)), page=3, per_page=10, total=30, total_is_exact=False)
+    assert full.has_next and full.pages == 3
+    beyond = Page(items=list(range(10)), page=7, per_page=10, total=30, total_is_exact=False)
+    assert beyond.pages == 7 and beyond.has_next
+    last = Page(items=list(range(4)), page=7, per_page=10, total=30, total_is_exact=False)
+    assert not last.has_next
