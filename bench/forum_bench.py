@@ -14,14 +14,13 @@ With `--list-scale N` it then seeds a second database of N threads and
 compares the thread list on both sizes (bench/results/forum-list-scale-<database>.md).
 """
 import argparse
-import http.cookiejar
+import http.client
 import math
 import os
 import statistics
 import sys
 import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, LoadResult, bench_database,
@@ -104,21 +103,39 @@ def seed(database_url: str, threads: int, answers: int):
 
 
 def member_cookie(base_url: str) -> str:
-    """Log a seeded member in through the real form (CSRF token and all); return the Cookie header."""
+    """Log a seeded member in through the real form (CSRF token and all); return the Cookie header.
+
+    By hand rather than with a cookie jar: production cookies are Secure, and the bench speaks plain HTTP.
+    """
     from seeding import FIRST_NAMES
 
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(base_url + "/auth/login", timeout=30) as response:
-        page = response.read().decode()
+    host = urllib.parse.urlsplit(base_url).netloc
+    connection = http.client.HTTPConnection(host, timeout=30)
+    connection.request("GET", "/auth/login")
+    response = connection.getresponse()
+    page = response.read().decode()
+    cookies = _set_cookies(response)
     token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
     username = f"{FIRST_NAMES[MEMBER_ID % len(FIRST_NAMES)]}{MEMBER_ID}"
-    form = urllib.parse.urlencode({"csrf_token": token, "login": username, "password": "peerdesk-bench"}).encode()
-    opener.open(base_url + "/auth/login", data=form, timeout=30).read()
-    cookie = "; ".join(f"{item.name}={item.value}" for item in jar)
-    if "session=" not in cookie:
-        raise RuntimeError("could not log the bench member in")
-    return cookie
+    form = urllib.parse.urlencode({"csrf_token": token, "login": username, "password": "peerdesk-bench"})
+    connection.request("POST", "/auth/login", body=form, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": _cookie_header(cookies)})
+    response = connection.getresponse()
+    response.read()
+    cookies.update(_set_cookies(response))
+    connection.close()
+    if response.status != 302 or "session" not in cookies:
+        raise RuntimeError(f"could not log the bench member in ({response.status})")
+    return _cookie_header(cookies)
+
+
+def _set_cookies(response) -> dict[str, str]:
+    pairs = (header.split(";", 1)[0].split("=", 1) for header in response.headers.get_all("Set-Cookie") or [])
+    return {name.strip(): value for name, value in pairs}
+
+
+def _cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
 def server_environment(database_url: str, args: argparse.Namespace, **extra: str) -> dict[str, str]:
