@@ -103,15 +103,17 @@ class ServerUrl(str):
     pid: int
 
 
-def worker_memory_mib(master_pid: int) -> float:
-    """The largest resident set of the master's worker processes, in MiB."""
+def worker_memory_mib(master_pid: int) -> tuple[float, float]:
+    """The largest resident set (RSS) and proportional set (PSS: shared pages split) of the master's workers, MiB."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    sizes = []
+    rss, pss = [0.0], [0.0]
     for pid in children:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
-    return max(sizes, default=0.0)
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss.append(int(line.split()[1]) / 1024)
+            elif line.startswith("Pss:"):
+                pss.append(int(line.split()[1]) / 1024)
+    return max(rss), max(pss)
 
 
 @contextmanager
