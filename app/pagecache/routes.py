@@ -6,6 +6,11 @@ from app.staff.routes import admin_required
 bp = Blueprint("pagecache", __name__, template_folder="templates")
 
 
+@bp.app_template_filter("filesize")
+def filesize(size: int) -> str:
+    return f"{size / 1048576:.1f} MiB" if size >= 1048576 else f"{size / 1024:.0f} KiB"
+
+
 @bp.route("/")
 @admin_required
 def stats():

@@ -340,7 +340,7 @@ def test_admins_see_hit_rate_and_size(forum, visitor, member_client):
     page = member_client("admin").get("/staff/page-cache/")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "Hit rate" in text and "50.0 %" in text and "Pages held" in text
+    assert "Hit rate" in text and "50.0 %" in text and "Pages held" in text and "KiB" in text
     assert member_client("carla").get("/staff/page-cache/").status_code == 403
 
 
