@@ -285,7 +285,7 @@ def test_the_sla_sweep_in_another_process_invalidates(forum, visitor, cached_app
 
 def run_sweep(database_url, environment):
     env = {**os.environ, "PEERDESK_CONFIG": "testing", "DATABASE_URL": database_url, "FLASK_APP": "app",
-           "PAGE_CACHE_ENABLED": "true", **environment}
+           "PAGE_CACHE_ENABLED": "true", "SEARCH_BACKEND": "null", **environment}
     result = subprocess.run([sys.executable, "-m", "flask", "sla", "sweep"], cwd=REPO_ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
