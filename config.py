@@ -39,6 +39,26 @@ class Config:
     EVENTS_RUN_RELAY_IN_SERVER = True
     EVENTS_RELAY_INTERVAL_SECONDS = 0.25
     EVENTS_RELAY_GAP_SECONDS = 10.0
+    NOTIFY_RUN_WORKER_IN_SERVER = True
+    NOTIFY_WORKER_INTERVAL_SECONDS = 1.0
+    NOTIFY_DISPATCH_INLINE = False
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "Peerdesk <support@peerdesk.local>"
+    MAIL_FILE_DIR = str(INSTANCE_DIR / "mail")
+    MAIL_MAX_ATTEMPTS = 6
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_LEASE_SECONDS = 300
+    MAIL_TIMEOUT = 20
+    RESOLUTION_LINK_DAYS = 14
+    PASSWORD_RESET_HOURS = 2
+    EMAIL_CONFIRMATION = "optional"
+    EMAIL_CONFIRMATION_DAYS = 7
     SOCKETIO_ALLOWED_ORIGINS: list = []
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
@@ -119,6 +139,9 @@ class TestingConfig(Config):
     SEARCH_RUN_INDEXER_IN_SERVER = False
     SLA_RUN_SWEEP_IN_SERVER = False
     EVENTS_RUN_RELAY_IN_SERVER = False
+    NOTIFY_RUN_WORKER_IN_SERVER = False
+    NOTIFY_DISPATCH_INLINE = True
+    MAIL_FILE_DIR = ""
     SEARCH_INDEX_DIR = ""
     NEW_MEMBER_POSTS_PER_HOUR = 100000
     # Tests that write rows directly would read stale pages; the page cache's own tests switch it on.

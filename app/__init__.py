@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS, INSTANCE_DIR, normalise_database_url
 
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate, socketio
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -61,6 +61,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     # Same origin unless configured (None): another site cannot open a socket with a staff member's cookie.
+    mail.init_app(app)
     socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"] or None,
                       cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None)
     Talisman(app, content_security_policy=CONTENT_SECURITY_POLICY, force_https=app.config["FORCE_HTTPS"],
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.errors import bp as errors_bp
     from app.forum import bp as forum_bp
     from app.kb import bp as kb_bp
+    from app.notifications import bp as notifications_bp
     from app.staff import bp as staff_bp
 
     app.register_blueprint(errors_bp)
@@ -132,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(forum_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(kb_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 
@@ -140,11 +143,12 @@ def _subscribe_event_consumers() -> None:
     """Who hears committed events in this process: the live-update emitter and the relay's cursor."""
     from app import events
     from app.events import relay
-    from app.notifications import service  # noqa: F401  (registers who is told what)
+    from app.notifications import dispatcher
     from app.realtime import emitter
 
     events.subscribe(relay.note_seen)
     events.subscribe(emitter.on_event)
+    events.subscribe(dispatcher.on_event)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -48,3 +48,9 @@ def start(app: Flask) -> None:
     for name, interval, job in jobs_for(app):
         socketio.start_background_task(_loop, app, name, interval, job)
         log.info("started background job %s every %ss", name, interval)
+    if app.config["NOTIFY_RUN_WORKER_IN_SERVER"]:
+        from app.notifications.dispatcher import run_worker
+
+        # Its own loop: a committed event wakes it at once, instead of waiting for the next tick.
+        socketio.start_background_task(run_worker, app)
+        log.info("started the notification dispatcher and mail delivery worker")

@@ -53,6 +53,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sla_cli)
     app.cli.add_command(staff_cli)
     from app.kb.cli import search_cli
+    from app.notifications.cli import register as register_notifications_cli
+
+    register_notifications_cli(app)
 
     app.cli.add_command(search_cli)
     from app.moderation.cli import trust_cli

@@ -27,6 +27,7 @@ from app.models.moderation import (
     post_key,
 )
 from app.models.knowledge import DeflectionEvent, HelpfulVote
+from app.models.notifications import EmailConfirmation, MailMessage, NotificationPreference, ThreadFollow, UsedToken
 from app.models.search import SearchDocument, SearchOutbox, SearchWord
 from app.models.staff import (
     Announcement,
@@ -46,4 +47,5 @@ __all__ = [
     "LoginSession", "Notification", "Role", "STAFF_ROLES",
     "SearchDocument", "SearchOutbox", "SearchWord", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
     "announcement_categories", "department_members", "thread_tags",
+    "EmailConfirmation", "MailMessage", "NotificationPreference", "ThreadFollow", "UsedToken",
 ]

@@ -22,6 +22,7 @@ class DomainEvent(db.Model):
     __table_args__ = (
         Index("ix_domain_events_thread_id_id", "thread_id", "id"),
         Index("ix_domain_events_user_id_id", "user_id", "id"),
+        Index("ix_domain_events_dispatched_at_id", "dispatched_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,3 +35,5 @@ class DomainEvent(db.Model):
     # Which process wrote it, so the relay does not hand a process its own events twice.
     origin: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Set in the transaction that wrote its notifications and mail (app/notifications/dispatcher.py).
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,103 +1,244 @@
-"""Who is told what: turns announced events into notification rows.
+"""Who is told what: the one place that turns announced events into notifications and mail.
 
-Services announce what happened (app/events); they never write
-notifications themselves. This module decides the recipients of each kind
-and writes one row per recipient, plus a `notified` event per row so the
-recipient's open pages ring the bell live (through the relay when another
-process wrote it).
+Services announce what happened (app/events) and never notify anyone
+themselves. The dispatcher (app/notifications/dispatcher.py) hands each
+committed event to `notices_for`, which names the recipients (askers,
+answerers, followers, mentioned users, staff), then `deliver` drops those
+who may not see the thread (app/policy.py) or switched the kind off, and
+writes in the dispatcher's transaction one notification row per recipient,
+a mail-outbox row for those who want e-mail at once, and a `notified` event
+that rings the recipient's bell on every open page.
 """
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
-from app import clock, events
+from app import clock, events, policy
 from app.extensions import db
-from app.models import Department, Notification, Thread, ThreadEvent, User
-from app.models.events import DomainEvent
+from app.models import (Answer, Category, Department, DomainEvent, Notification, NotificationPreference, Thread,
+                        ThreadEvent, ThreadFollow, User)
+from app.notifications import kinds
+
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_][A-Za-z0-9_.-]{1,31})")
+MAX_MENTIONS = 20
 
 
-class NotificationKind:
-    ANSWERED = "answered"
-    ESCALATED = "escalated"
-    RESOLUTION_CHECK = "resolution_check"
-    STAFF_REQUESTED = "staff_requested"
-    ASSIGNED = "assigned"
-    DEPARTMENT_ESCALATED = "department_escalated"
-    DEPARTMENT_RETURNED = "department_returned"
-    AUTO_RESOLVED = "auto_resolved"
+@dataclass(frozen=True)
+class Notice:
+    """One thing one user should hear about; `answer_id` names the content a mail may quote."""
+
+    user_id: int
+    kind: str
+    thread_id: int | None = None
+    detail: dict = field(default_factory=dict)
+    answer_id: int | None = None
 
 
-def tell(user_id: int, kind: str, thread_id: int | None = None, detail: dict | None = None) -> None:
-    """Write one notification in the current transaction and announce it for the live bell."""
-    db.session.add(Notification(user_id=user_id, kind=kind, thread_id=thread_id, detail=detail,
-                                created_at=clock.now()))
-    events.announce("notified", thread_id=thread_id, user_id=user_id, notification=kind)
+# --- follows -------------------------------------------------------------------------------------------
+
+def follow(user_id: int, thread_id: int, *, explicit: bool = True) -> None:
+    """Follow a thread; an automatic follow (asking, answering) never overrides an earlier unfollow."""
+    row = db.session.get(ThreadFollow, (user_id, thread_id))
+    if row is None:
+        db.session.add(ThreadFollow(user_id=user_id, thread_id=thread_id, following=True, created_at=clock.now()))
+    elif explicit:
+        row.following = True
 
 
-def _asker(row: DomainEvent) -> int | None:
-    payload = row.payload or {}
-    if payload.get("asker_id"):
-        return payload["asker_id"]
-    return db.session.scalar(select(Thread.author_id).where(Thread.id == row.thread_id))
+def unfollow(user_id: int, thread_id: int) -> None:
+    row = db.session.get(ThreadFollow, (user_id, thread_id))
+    if row is None:
+        db.session.add(ThreadFollow(user_id=user_id, thread_id=thread_id, following=False, created_at=clock.now()))
+    else:
+        row.following = False
 
 
-@events.within("answered")
-def _answered(row: DomainEvent) -> None:
-    asker = _asker(row)
-    if asker and asker != row.actor_id:
-        tell(asker, NotificationKind.ANSWERED, row.thread_id, {"answer_id": (row.payload or {}).get("answer_id")})
+def is_following(user_id: int, thread_id: int) -> bool:
+    return bool(db.session.scalar(select(ThreadFollow.following).where(
+        ThreadFollow.user_id == user_id, ThreadFollow.thread_id == thread_id)))
 
 
-@events.within("escalated")
-def _escalated(row: DomainEvent) -> None:
-    asker = _asker(row)
-    if asker:
-        tell(asker, NotificationKind.ESCALATED, row.thread_id, {"reason": (row.payload or {}).get("reason")})
+def followers(thread_id: int) -> list[int]:
+    return list(db.session.scalars(select(ThreadFollow.user_id).where(
+        ThreadFollow.thread_id == thread_id, ThreadFollow.following.is_(True))))
 
 
-@events.within("resolution_prompted")
-def _resolution_prompted(row: DomainEvent) -> None:
-    tell(row.user_id or _asker(row), NotificationKind.RESOLUTION_CHECK, row.thread_id)
+# --- preferences ---------------------------------------------------------------------------------------
+
+def channels_of(user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Each user's stored choices by group (defaults are not stored)."""
+    chosen: dict[int, dict[str, str]] = {}
+    ids = list(set(user_ids))
+    if ids:
+        for row in db.session.scalars(select(NotificationPreference).where(NotificationPreference.user_id.in_(ids))):
+            chosen.setdefault(row.user_id, {})[row.kind] = row.channel
+    return chosen
 
 
-@events.within("auto_resolved")
-def _auto_resolved(row: DomainEvent) -> None:
-    asker = _asker(row)
-    if asker:
-        tell(asker, NotificationKind.AUTO_RESOLVED, row.thread_id)
+def channel_for(choices: dict[str, str], kind: str) -> str:
+    group = kinds.GROUP_OF.get(kind, "my_question_status")
+    return choices.get(group) or kinds.GROUPS[group][0]
 
 
-@events.within("staff_requested")
-def _staff_requested(row: DomainEvent) -> None:
-    by = db.session.scalar(select(User.username).where(User.id == row.actor_id))
-    tell(row.user_id or _asker(row), NotificationKind.STAFF_REQUESTED, row.thread_id, {"by": by})
+def preferences(user_id: int) -> dict[str, str]:
+    """Every group with this user's channel (their choice or the default)."""
+    choices = channels_of([user_id]).get(user_id, {})
+    return {group: choices.get(group, default) for group, (default, _label) in kinds.GROUPS.items()}
 
 
-@events.within("assigned")
-def _assigned(row: DomainEvent) -> None:
-    if row.user_id and row.user_id != row.actor_id:
-        tell(row.user_id, NotificationKind.ASSIGNED, row.thread_id)
+def set_preference(user_id: int, group: str, channel: str) -> None:
+    """Store one choice (the caller commits); a choice equal to the default is stored too, harmlessly."""
+    if group not in kinds.GROUPS or channel not in kinds.CHANNELS:
+        raise ValueError(f"unknown preference {group}={channel}")
+    row = db.session.get(NotificationPreference, (user_id, group))
+    if row is None:
+        db.session.add(NotificationPreference(user_id=user_id, kind=group, channel=channel))
+    else:
+        row.channel = channel
 
 
-@events.within("department_escalated")
-def _department_escalated(row: DomainEvent) -> None:
-    department = db.session.get(Department, (row.payload or {}).get("department_id"))
-    for member in department.members if department else ():
-        if member.id != row.actor_id:
-            tell(member.id, NotificationKind.DEPARTMENT_ESCALATED, row.thread_id)
+# --- who is told what ----------------------------------------------------------------------------------
+
+def mentioned_user_ids(text: str, exclude: set[int]) -> list[int]:
+    names = {name.lower().rstrip(".") for name in MENTION.findall(text or "")}
+    if not names:
+        return []
+    found = db.session.scalars(select(User.id).where(func.lower(User.username).in_(list(names)[:MAX_MENTIONS])))
+    return [user_id for user_id in found if user_id not in exclude]
 
 
-@events.within("department_returned")
-def _department_returned(row: DomainEvent) -> None:
-    escalator = db.session.scalar(
-        select(ThreadEvent.actor_id).where(ThreadEvent.thread_id == row.thread_id,
-                                           ThreadEvent.kind == "department_escalated")
-        .order_by(ThreadEvent.created_at.desc(), ThreadEvent.id.desc()).limit(1))
-    if escalator and escalator != row.actor_id:
-        tell(escalator, NotificationKind.DEPARTMENT_RETURNED, row.thread_id)
+def _thread(event: DomainEvent) -> Thread | None:
+    return db.session.get(Thread, event.thread_id) if event.thread_id else None
 
+
+def _staff_target_minutes(thread: Thread) -> int | None:
+    return db.session.scalar(select(Category.staff_response_minutes).where(Category.id == thread.category_id))
+
+
+def _staff_answerers(thread_id: int) -> list[int]:
+    return list(db.session.scalars(select(Answer.author_id).where(
+        Answer.thread_id == thread_id, Answer.is_staff.is_(True)).distinct()))
+
+
+def notices_for(event: DomainEvent) -> list[Notice]:
+    """The notifications one event causes, before preferences and visibility."""
+    payload = event.payload or {}
+    thread = _thread(event)
+    kind = event.kind
+    notices: list[Notice] = []
+    if kind == "asked" and thread is not None:
+        follow(thread.author_id, thread.id, explicit=False)
+        notices += [Notice(user_id, "mentioned", thread.id, {"by": event.actor_id})
+                    for user_id in mentioned_user_ids(thread.body_source, {thread.author_id})]
+    elif kind == "answered" and thread is not None:
+        answer = db.session.get(Answer, payload.get("answer_id"))
+        follow(event.actor_id, thread.id, explicit=False)
+        told = {event.actor_id}
+        if thread.author_id != event.actor_id:
+            notices.append(Notice(thread.author_id, "staff_answered" if payload.get("staff") else "answered",
+                                  thread.id, {"by": event.actor_id}, answer_id=payload.get("answer_id")))
+            told.add(thread.author_id)
+        for user_id in followers(thread.id):
+            if user_id not in told:
+                notices.append(Notice(user_id, "followed_answer", thread.id, {"by": event.actor_id},
+                                      answer_id=payload.get("answer_id")))
+                told.add(user_id)
+        if answer is not None:
+            notices += [Notice(user_id, "mentioned", thread.id, {"by": event.actor_id}, answer_id=answer.id)
+                        for user_id in mentioned_user_ids(answer.body_source, told)]
+    elif kind == "resolution_prompted" and thread is not None:
+        notices.append(Notice(event.user_id or thread.author_id, "resolution_check", thread.id))
+    elif kind == "escalated" and thread is not None:
+        notices.append(Notice(thread.author_id, "escalated", thread.id,
+                              {"reason": payload.get("reason"), "staff_minutes": _staff_target_minutes(thread)}))
+        if payload.get("reason") == "not_solved":
+            notices += [Notice(user_id, "not_solved", thread.id) for user_id in _staff_answerers(thread.id)]
+    elif kind == "answer_accepted" and thread is not None:
+        answerer = payload.get("answer_author_id")
+        if answerer and answerer != thread.author_id and answerer != event.actor_id:
+            notices.append(Notice(answerer, "answer_accepted", thread.id, answer_id=payload.get("answer_id")))
+        if event.actor_id != thread.author_id:
+            notices.append(Notice(thread.author_id, "resolved", thread.id))
+        notices += [Notice(user_id, "followed_status", thread.id, {"status": "resolved"})
+                    for user_id in followers(thread.id) if user_id not in (thread.author_id, answerer, event.actor_id)]
+    elif kind == "auto_resolved" and thread is not None:
+        notices.append(Notice(thread.author_id, "auto_resolved", thread.id))
+        notices += [Notice(user_id, "followed_status", thread.id, {"status": "resolved"})
+                    for user_id in followers(thread.id) if user_id != thread.author_id]
+    elif kind == "staff_requested" and thread is not None:
+        by = db.session.scalar(select(User.username).where(User.id == event.actor_id))
+        notices.append(Notice(event.user_id or thread.author_id, "staff_requested", thread.id, {"by": by}))
+    elif kind == "assigned" and event.user_id and event.user_id != event.actor_id:
+        notices.append(Notice(event.user_id, "assigned", event.thread_id))
+    elif kind == "department_escalated":
+        department = db.session.scalar(select(Department).where(Department.id == payload.get("department_id"))
+                                       .options(joinedload(Department.members)))
+        notices += [Notice(member.id, "department_escalated", event.thread_id)
+                    for member in (department.members if department else ()) if member.id != event.actor_id]
+    elif kind == "department_returned":
+        escalator = db.session.scalar(
+            select(ThreadEvent.actor_id).where(ThreadEvent.thread_id == event.thread_id,
+                                               ThreadEvent.kind == "department_escalated")
+            .order_by(ThreadEvent.created_at.desc(), ThreadEvent.id.desc()).limit(1))
+        if escalator and escalator != event.actor_id:
+            notices.append(Notice(escalator, "department_returned", event.thread_id))
+    elif kind == "staff_target_breached" and event.user_id:
+        notices.append(Notice(event.user_id, "staff_target_breached", event.thread_id))
+    elif kind == "badge_awarded" and event.user_id:
+        notices.append(Notice(event.user_id, "badge_awarded", event.thread_id,
+                              {"badge": payload.get("badge"), "tier": payload.get("tier")}))
+    elif kind == "post_hidden" and event.user_id:
+        notices.append(Notice(event.user_id, "post_hidden", event.thread_id,
+                              {"reason": payload.get("reason_code"), "answer_id": payload.get("answer_id")}))
+    elif kind == "user_sanctioned" and event.user_id:
+        notices.append(Notice(event.user_id, "user_sanctioned", None,
+                              {"sanction": payload.get("sanction") or payload.get("kind"),
+                               "until": payload.get("until")}))
+    return notices
+
+
+#: Kinds the account holder must hear about even about a thread they can no longer see.
+ABOUT_THE_USER = frozenset({"post_hidden", "user_sanctioned", "badge_awarded"})
+
+
+def deliver(event: DomainEvent, notices: list[Notice]) -> int:
+    """Write the rows for `notices` in the current transaction; returns how many notifications."""
+    if not notices:
+        return 0
+    users = {user.id: user for user in db.session.scalars(
+        select(User).where(User.id.in_({notice.user_id for notice in notices})))}
+    choices = channels_of(users)
+    thread = _thread(event)
+    from app.notifications import mail
+
+    written = 0
+    seen: set[tuple[int, str]] = set()
+    for notice in notices:
+        user = users.get(notice.user_id)
+        if user is None or user.deleted_at is not None or (notice.user_id, notice.kind) in seen:
+            continue
+        seen.add((notice.user_id, notice.kind))
+        if thread is not None and notice.kind not in ABOUT_THE_USER and not policy.can_see_thread(user, thread):
+            continue
+        channel = channel_for(choices.get(user.id, {}), notice.kind)
+        if channel == kinds.OFF:
+            continue
+        db.session.add(Notification(user_id=user.id, kind=notice.kind, thread_id=notice.thread_id,
+                                    detail=notice.detail or None, created_at=clock.now()))
+        ring = events.announce("notified", thread_id=notice.thread_id, user_id=user.id, notification=notice.kind)
+        ring.dispatched_at = clock.now()
+        if channel == kinds.EMAIL:
+            mail.queue_notice(user, notice, thread, event.id)
+        written += 1
+    return written
+
+
+# --- reading -------------------------------------------------------------------------------------------
 
 def for_user(user_id: int, page: int = 1, per_page: int = 20):
-    from sqlalchemy.orm import joinedload
-
     from app.services.browsing import Page
 
     total = db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user_id)) or 0
@@ -114,8 +255,16 @@ def unread_count(user_id: int) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
-def mark_all_read(user_id: int) -> int:
-    result = db.session.execute(update(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=clock.now()))
+def mark_read(user_id: int, ids: list[int] | None = None) -> int:
+    """Mark some (`ids`) or all of the user's notifications read; commits."""
+    condition = [Notification.user_id == user_id, Notification.read_at.is_(None)]
+    if ids is not None:
+        condition.append(Notification.id.in_(ids))
+    result = db.session.execute(update(Notification).where(*condition).values(read_at=clock.now())
+                                .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount
+
+
+def mark_all_read(user_id: int) -> int:
+    return mark_read(user_id)

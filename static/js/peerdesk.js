@@ -197,6 +197,20 @@
     });
   }
 
+  /* The bell: a new notification (live or replayed after a reconnect) raises the unread count. */
+  function initBell(root) {
+    var count = root.querySelector("[data-bell-count]");
+    if (!count) { return; }
+    var io = getSocket();
+    if (!io) { return; }
+    onEvent(io, "notification", function () {
+      count.textContent = String((Number(count.textContent) || 0) + 1);
+      count.hidden = false;
+      var list = root.querySelector("[data-notification-list]");
+      if (list) { showLiveNotice(document, ""); }
+    });
+  }
+
   /* ---------- Registration and start-up ---------- */
 
   /* The exact time of a <time> element as a tooltip, in the reader's own time zone. */
@@ -249,6 +263,7 @@
   register(function (app, root) { initThreadLive(root); });
   register(function (app, root) { initListLive(root); });
   register(function (app, root) { initTimeTitles(root); });
+  register(function (app, root) { initBell(root); });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
