@@ -238,6 +238,21 @@ def test_an_announced_event_alone_invalidates(forum, visitor, cached_app):
     assert b"Changed quietly" in fresh_get(visitor, f"/threads/{forum.thread_id}").data
 
 
+def test_an_event_relayed_from_another_process_invalidates(forum, visitor, cached_app):
+    """The relay dispatches events other processes committed; a cache not shared with them must drop the page."""
+    from app import events
+
+    warm(visitor, forum.thread_id)
+    with cached_app.app_context():
+        events.dispatch(events.Happened(id=10**9, kind="answered", thread_id=forum.thread_id, origin="elsewhere"))
+    all_fresh(visitor, forum.thread_id)
+    warm(visitor, forum.thread_id)
+    with cached_app.app_context():
+        events.dispatch(events.Happened(id=10**9 + 1, kind="answered", thread_id=forum.thread_id))
+    assert visitor.get(f"/threads/{forum.thread_id}").headers["X-Page-Cache"] == "hit", \
+        "this process's own events were already counted at its commit"
+
+
 def test_a_rollback_invalidates_nothing(forum, visitor, cached_app):
     cached_get(visitor, f"/threads/{forum.thread_id}")
     with cached_app.app_context():
