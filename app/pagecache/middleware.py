@@ -11,6 +11,7 @@ written, a user was logged in). Entries are keyed by scheme, host,
 language (as Flask-Babel would choose it from Accept-Language), path and
 query string.
 """
+import logging
 from http.cookies import SimpleCookie
 
 from werkzeug.datastructures import LanguageAccept
@@ -24,6 +25,7 @@ from app.pagecache.stores import Entry
 #: Set in the WSGI environ by the app when this response must not be stored.
 REFUSE_KEY = "peerdesk.pagecache.refuse"
 CACHE_HEADER = "X-Page-Cache"
+log = logging.getLogger("peerdesk.pagecache")
 
 
 class PageCacheMiddleware:
@@ -42,7 +44,11 @@ class PageCacheMiddleware:
         if tags is None:
             return self.wsgi_app(environ, start_response)
         key = self._key(environ)
-        entry, generations = self.cache.lookup(key, tags)
+        try:
+            entry, generations = self.cache.lookup(key, tags)
+        except Exception:  # the store is down (Redis): serve the page uncached rather than fail the visitor
+            log.exception("page cache lookup failed; rendering uncached")
+            return self.wsgi_app(environ, start_response)
         if entry is not None and entry.generations == generations and entry.expires_at > clock.now().timestamp():
             self.cache.count("hits")
             start_response(entry.status, entry.headers + [(CACHE_HEADER, "hit")])
@@ -94,9 +100,12 @@ class PageCacheMiddleware:
             if hasattr(app_iter, "close"):
                 app_iter.close()
         if self._storable(environ, captured):
-            self.cache.store(key, Entry(generations, clock.now().timestamp() + self.ttl, captured["status"],
-                                        list(captured["headers"]), body), self.ttl)
-            self.cache.count("stores")
+            try:
+                self.cache.store(key, Entry(generations, clock.now().timestamp() + self.ttl, captured["status"],
+                                            list(captured["headers"]), body), self.ttl)
+                self.cache.count("stores")
+            except Exception:
+                log.exception("page cache store failed")
         return [body]
 
     @staticmethod

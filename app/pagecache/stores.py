@@ -5,12 +5,15 @@ its tags in one step (for Redis: one round trip), so checking freshness
 costs nothing extra.
 """
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from app.pagecache.generations import FileGenerations
+
+log = logging.getLogger("peerdesk.pagecache")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class RedisPageCache:
         import redis
 
         self.redis = redis.Redis.from_url(url)
+        self.errors = redis.RedisError
         self._stats_key = self.PREFIX + "stats"
         self._lock = threading.Lock()
         self._unsent: dict[str, int] = {}
@@ -151,7 +155,10 @@ class RedisPageCache:
             pipeline = self.redis.pipeline(transaction=False)
             for outcome, number in unsent.items():
                 pipeline.hincrby(self._stats_key, outcome, number)
-            pipeline.execute()
+            try:
+                pipeline.execute()
+            except self.errors:
+                log.warning("page cache statistics not sent: Redis is unreachable")
 
     def stats(self) -> dict:
         self.flush_counts()

@@ -13,6 +13,7 @@ Events other processes wrote reach `on_event` through the relay; with
 shared generations (a file on one machine, or Redis) the writer's own bump
 has already done the work, and the second bump only costs one more render.
 """
+import logging
 from itertools import chain
 
 from flask import current_app, has_app_context
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.pagecache import rules
 
 _PENDING = "peerdesk_pagecache_tags"
+log = logging.getLogger("peerdesk.pagecache")
 
 
 def _invalidate(tags) -> None:
@@ -30,7 +32,10 @@ def _invalidate(tags) -> None:
     if has_app_context():
         cache = current_app.extensions.get("pagecache")
         if cache is not None:
-            cache.invalidate(tags)
+            try:
+                cache.invalidate(tags)
+            except Exception:  # the change is committed; a store that is down serves nothing until it is back
+                log.exception("page cache invalidation failed for %s", sorted(tags))
 
 
 def _thread_id_of(row) -> int | None:

@@ -348,6 +348,17 @@ def test_the_sla_sweep_in_another_process_invalidates_redis(forum, app, database
         assert fresh_get(visitor, f"/api/v1/threads/{forum.thread_id}").get_json()["status"] == "resolved"
 
 
+def test_an_unreachable_redis_only_costs_the_cache(forum, app):
+    with page_cache_on(app, RedisPageCache("redis://127.0.0.1:1/0")) as server:
+        response = server.test_client().get(f"/threads/{forum.thread_id}")
+        assert response.status_code == 200 and "X-Page-Cache" not in response.headers
+        member = server.test_client()
+        member.post("/auth/login", data={"login": "carla", "password": PASSWORD})
+        assert member.get(f"/threads/{forum.thread_id}").status_code == 200
+        posted = member.post(f"/threads/{forum.thread_id}/answers", data={"body": "Posted while Redis is down."})
+        assert posted.status_code == 302
+
+
 # -- admin statistics ---------------------------------------------------------------------------------------
 
 def test_admins_see_hit_rate_and_size(forum, visitor, member_client):
