@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 export FLASK_APP := app
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+DEPLOY_REDIS_TEST_URL ?= redis://127.0.0.1:6379/8
+NGINX ?= /usr/sbin/nginx
 CHROMIUM ?= /usr/bin/chromium
 REACHABLE = $(BIN)/python -c "import socket,sys; socket.create_connection(('127.0.0.1', $(1)), 1)" 2>/dev/null
 
-.PHONY: run test test-sqlite test-postgres test-redis test-browser translations messages bench clean
+.PHONY: run test test-sqlite test-postgres test-redis test-browser test-deploy deploy-local deploy-stop translations messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,16 +39,16 @@ run: translations
 	@echo "Peerdesk on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(BIN)/python wsgi.py
 
-test: $(VENV)/.installed-test translations test-sqlite test-postgres test-redis test-browser
+test: $(VENV)/.installed-test translations test-sqlite test-postgres test-redis test-browser test-deploy
 
 test-sqlite:
 	@echo "== leg: SQLite =="
-	$(BIN)/python -m pytest -q -m "not browser and not redis"
+	$(BIN)/python -m pytest -q -m "not browser and not redis and not deploy"
 
 test-postgres:
 	@if $(call REACHABLE,5432); then \
 		echo "== leg: PostgreSQL =="; \
-		PEERDESK_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m "postgres or not (browser or redis or unit)" tests; \
+		PEERDESK_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m "postgres or not (browser or redis or unit or deploy)" tests; \
 	else echo "SKIPPED: PostgreSQL leg (nothing listens on 127.0.0.1:5432; .ci/run starts it)"; fi
 
 test-redis:
@@ -60,6 +62,21 @@ test-browser:
 		echo "== leg: browser (Chromium) =="; \
 		PEERDESK_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -m browser tests/browser; \
 	else echo "SKIPPED: browser leg ($(CHROMIUM) not installed; .ci/run installs it)"; fi
+
+test-deploy:
+	@if [ ! -x $(NGINX) ]; then echo "SKIPPED: deploy leg ($(NGINX) not installed; .ci/run installs it)"; \
+	elif ! $(call REACHABLE,5432) || ! $(call REACHABLE,6379); then \
+		echo "SKIPPED: deploy leg (it needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379)"; \
+	else echo "== leg: deployment (nginx, 2 processes, PostgreSQL, Redis) =="; \
+		PEERDESK_TEST_DEPLOY=1 PEERDESK_NGINX=$(NGINX) PEERDESK_TEST_DATABASE_URL=$(PG_TEST_URL) \
+		PEERDESK_TEST_REDIS_URL=$(DEPLOY_REDIS_TEST_URL) $(BIN)/python -m pytest -q -m deploy tests/deploy; fi
+
+# The whole production set on this machine, on loopback (README, "Deployment"); DEPLOY_PROCESSES=4 for more.
+deploy-local: translations
+	$(BIN)/python deploy/local.py start
+
+deploy-stop:
+	$(BIN)/python deploy/local.py stop
 
 bench: $(VENV)/.installed-test translations
 	$(BIN)/python bench/run_all.py

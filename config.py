@@ -59,8 +59,10 @@ class Config:
     PASSWORD_RESET_HOURS = 2
     EMAIL_CONFIRMATION = "optional"
     EMAIL_CONFIRMATION_DAYS = 7
+    SOCKETIO_CHANNEL = "flask-socketio"
     SOCKETIO_ALLOWED_ORIGINS: list = []
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = ""
     RATELIMIT_ENABLED = True
     RATELIMIT_DEFAULT = "600 per minute"
     RATELIMIT_WRITE = "30 per minute"
@@ -98,6 +100,7 @@ class Config:
     REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     LOGIN_SESSION_IDLE_HOURS = 24
     FORCE_HTTPS = False
+    TRUSTED_PROXIES = 0
     WTF_CSRF_TIME_LIMIT = None
 
     @classmethod

@@ -63,7 +63,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     # Same origin unless configured (None): another site cannot open a socket with a staff member's cookie.
     mail.init_app(app)
     socketio.init_app(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"] or None,
+                      channel=app.config["SOCKETIO_CHANNEL"],
                       cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None)
+    _trust_proxies(app)
     Talisman(app, content_security_policy=CONTENT_SECURITY_POLICY, force_https=app.config["FORCE_HTTPS"],
              session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False))
 
@@ -83,6 +85,18 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_cli(app)
     logging.getLogger("peerdesk").setLevel(logging.INFO)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind nginx every request comes from the proxy's address: without this, rate limits
+    would count all clients as one, and the HTTPS redirect and the socket origin check would
+    see plain HTTP. Only the last TRUSTED_PROXIES hops of X-Forwarded-* are believed, so a
+    client cannot forge its address. Wraps the Socket.IO middleware too (it sits inside)."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def _repo_path(name: str):

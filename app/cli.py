@@ -45,7 +45,21 @@ def seed_demo(if_empty):
     click.echo(summary)
 
 
+@click.command("jobs")
+def run_jobs():
+    """Run every background job (SLA sweep, search indexer) until stopped: one such process per deployment."""
+    import logging
+
+    from flask import current_app
+
+    from app import background
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    background.run_every_job(current_app._get_current_object())
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(run_jobs)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     from app.staff.cli import sla_cli, staff_cli

@@ -216,10 +216,11 @@ def pytest_collection_modifyitems(config, items):
         "postgres": (on_postgres, "needs PEERDESK_TEST_DATABASE_URL=postgresql://… (make test-postgres)"),
         "redis": (bool(os.environ.get("PEERDESK_TEST_REDIS_URL")), "needs PEERDESK_TEST_REDIS_URL (make test-redis)"),
         "browser": (bool(os.environ.get("PEERDESK_CHROMIUM")), "needs PEERDESK_CHROMIUM (make test-browser)"),
+        "deploy": (bool(os.environ.get("PEERDESK_TEST_DEPLOY")), "needs PEERDESK_TEST_DEPLOY=1 (make test-deploy)"),
     }
     for item in items:
         if "/tests/unit/" in str(item.path):
             item.add_marker(pytest.mark.unit)
         for marker, (available, reason) in needs.items():
-            if marker in item.keywords and not available:
+            if item.get_closest_marker(marker) and not available:
                 item.add_marker(pytest.mark.skip(reason=reason))
