@@ -91,7 +91,7 @@ class Config:
     PAGE_CACHE_MAX_MB = 16.0
     PAGE_CACHE_SECONDS = 60
     PAGE_CACHE_GENERATIONS_FILE = str(INSTANCE_DIR / "pagecache.generations")
-    PAGE_CACHE_IGNORED_COOKIES = ["pd_visitor"]
+    PAGE_CACHE_IGNORED_COOKIES = ["pd_visitor", "peerdesk_route"]
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     SESSION_COOKIE_HTTPONLY = True
