@@ -162,7 +162,7 @@ def _secret_key(run_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def app_environment(run_dir: Path, database_url: str, redis_url: str, search_backend: str,
+def app_environment(run_dir: Path, public_url: str, database_url: str, redis_url: str, search_backend: str,
                     extra: dict[str, str]) -> dict[str, str]:
     """The production configuration of every process (README's configuration table)."""
     tag = "peerdesk-" + hashlib.sha1(str(run_dir).encode()).hexdigest()[:10]
@@ -180,6 +180,8 @@ def app_environment(run_dir: Path, database_url: str, redis_url: str, search_bac
         "SEARCH_BACKEND": search_backend,
         "SEARCH_INDEX_DIR": str(run_dir / "search_index"),
         "PAGE_CACHE_GENERATIONS_FILE": str(run_dir / "pagecache.generations"),
+        "PUBLIC_BASE_URL": public_url,
+        "MAIL_FILE_DIR": str(run_dir / "mail"),  # no SMTP server here: mails become .eml files
         "SEARCH_RUN_INDEXER_IN_SERVER": "false",
         "SLA_RUN_SWEEP_IN_SERVER": "false",
         "TRUSTED_PROXIES": "1",
@@ -270,7 +272,9 @@ def start(run_dir: Path, processes: int, database_url: str, redis_url: str, sear
     check_redis(redis_url)
     if ensure_database(database_url):
         print(f"created database {database_url}")
-    app_env = {**app_environment(run_dir, database_url, redis_url, search_backend, extra),
+    nginx_port = free_port()
+    app_env = {**app_environment(run_dir, f"http://127.0.0.1:{nginx_port}", database_url, redis_url,
+                                 search_backend, extra),
                "PEERDESK_THREADS": str(threads)}
     env = {**os.environ, **app_env}
     setup_log = run_dir / "logs" / "setup.log"
@@ -283,7 +287,6 @@ def start(run_dir: Path, processes: int, database_url: str, redis_url: str, sear
                            "-b", f"127.0.0.1:{port}", "wsgi:app"], env, run_dir / "logs" / f"server-{number}.log")
                    for number, port in enumerate(server_ports, start=1)]
     jobs_pid = _spawn([sys.executable, "-m", "flask", "jobs"], env, run_dir / "logs" / "jobs.log")
-    nginx_port = free_port()
     deployment = Deployment(
         run_dir=str(run_dir), url=f"http://127.0.0.1:{nginx_port}", nginx_port=nginx_port,
         server_ports=server_ports, server_pids=server_pids, jobs_pid=jobs_pid, database_url=database_url,
