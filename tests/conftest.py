@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import create_engine, event, text
 
 from app import clock, create_app
-from app.extensions import db
+from app import request_limits
+from app.extensions import db, limiter
 from app.models import Category, User
 from app.services import accounts, posting
 
@@ -65,12 +66,14 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean_database(request):
-    """Every test starts with empty tables and the real clock."""
+    """Every test starts with empty tables, empty rate-limit counters and the real clock."""
     yield
     clock.reset()
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
+    limiter.reset()
+    request_limits._fallback_storage.reset()
     with application.app_context():
         db.session.remove()
         with db.engine.begin() as connection:

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from app.api import bp
 from app.api.auth import Unauthorised, bearer_token
 from app.extensions import limiter
-from app.request_limits import login_limit
+from app.request_limits import login_limit, login_throttle
 from app.services import accounts
 
 
@@ -14,7 +14,7 @@ def create_token():
     credentials = request.authorization
     if credentials is None or credentials.type != "basic":
         raise Unauthorised(_("Send your username and password with HTTP Basic authentication."))
-    user = accounts.authenticate(credentials.username or "", credentials.password or "")
+    user = accounts.authenticate(credentials.username or "", credentials.password or "", login_throttle())
     if user is None:
         raise Unauthorised(_("Wrong username, e-mail or password."))
     token, record = accounts.issue_token(user, current_app.config["API_TOKEN_HOURS"])

@@ -9,7 +9,7 @@ class RegistrationForm(FlaskForm):
                            description=_l("3 to 32 letters, digits, dots, dashes or underscores."))
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()],
-                             description=_l("At least 10 characters."))
+                             description=_l("At least 12 characters; a few unrelated words make a strong password."))
     confirm = PasswordField(_l("Repeat password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
     submit = SubmitField(_l("Create account"))

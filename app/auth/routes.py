@@ -11,7 +11,7 @@ from app.auth.devices import device_label
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, RegistrationForm
 from app.auth.next_url import local_path
 from app.extensions import csrf, limiter, login_manager
-from app.request_limits import login_limit, write_limit
+from app.request_limits import login_limit, login_throttle, write_limit
 from app.services import accounts
 from app.services.errors import ValidationFailed
 
@@ -51,22 +51,24 @@ def _log_in(user, remember: bool) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(write_limit, methods=["POST"])
 def register():
+    """Answers alike whether or not the e-mail address has an account (the owner is told instead)."""
     if current_user.is_authenticated:
         return redirect(url_for("forum.index"))
     form = RegistrationForm()
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.register(accounts.Registration(
+            accounts.sign_up(accounts.Registration(
                 form.username.data, form.email.data, form.password.data, locale=session.get("locale")))
         except ValidationFailed as error:
             for name, message in error.fields.items():
                 getattr(form, name).errors = [message]
             status = 400
         else:
-            _log_in(user, remember=False)
-            flash(_("Welcome to Peerdesk, %(name)s!", name=user.username), "success")
-            return redirect(url_for("forum.index"))
+            flash(_("Thank you, %(name)s. Log in with your new username and password. If this e-mail address "
+                    "already had an account, no new one was made: log in to that one instead.",
+                    name=form.username.data.strip()), "success")
+            return redirect(url_for("auth.login"))
     elif request.method == "POST":
         status = 400
     return render_template("auth/register.html", form=form), status
@@ -80,7 +82,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(form.login.data, form.password.data)
+        user = accounts.authenticate(form.login.data, form.password.data, login_throttle())
         if user is not None:
             _log_in(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("forum.index")))

@@ -38,7 +38,10 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 @bp.app_errorhandler(ServiceError)
 def service_error(error: ServiceError):
     db.session.rollback()
-    return error_response(error.status, error.code, error.message, error.fields)
+    response, status = error_response(error.status, error.code, error.message, error.fields)
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return response, status, headers
 
 
 @bp.app_errorhandler(HTTPException)

@@ -4,6 +4,7 @@ Every way in is revocable: a browser login is a `LoginSession` row that each
 request checks, an API token is a row with `revoked_at`. `end_all_sessions`
 ends both for one user at once (password change, ban, "log out everywhere").
 """
+import functools
 import hashlib
 import logging
 import re
@@ -14,22 +15,31 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from app import clock
+from app import clock, events
 from app.extensions import db
 from app.models import ApiToken, LoginSession, Role, User
 from app.services.errors import ValidationFailed
+from app.services.login_throttle import LoginThrottle
 
 log = logging.getLogger("peerdesk.accounts")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
-MIN_PASSWORD_LENGTH = 10
-# Common passwords from public breach lists that would pass the length rule.
-COMMON_PASSWORDS = frozenset({
-    "1234567890", "123456789a", "qwertyuiop", "password12", "password123", "1q2w3e4r5t",
-    "iloveyou12", "qwerty1234", "passw0rd12", "0987654321", "abcdefghij", "letmein123",
-    "welcome123", "admin12345", "asdfghjkl1", "zxcvbnm123", "football12", "peerdesk123",
-})
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+#: zxcvbn's guessability score (0-4) a new password needs; 3 means about 10^8 guesses or more.
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn refuses longer input; a password longer than this is judged by its beginning.
+ZXCVBN_MAX_LENGTH = 72
+
+
+@functools.cache
+def breached_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of public breach corpora, as shipped by zxcvbn."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 @dataclass(frozen=True)
@@ -41,15 +51,26 @@ class Registration:
     locale: str | None = None
 
 
-def password_problem(password: str, username: str = "") -> str | None:
-    """Why a password is too weak, or None: length and guessability, no composition rules."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+def password_problem(password: str, username: str = "", email: str = "") -> str | None:
+    """Why a password is too weak, or None (ASVS 2.1.1 and 2.1.7: length and guessability, no composition rules).
+
+    Refused: fewer than 12 characters, a password from the breached list
+    (whatever its case), and anything zxcvbn rates easy to guess, which also
+    catches the list's words with digits, symbols or l33t spelling added
+    ("Password1234!") and the user's own name or address.
+    """
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-    lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
-        return _("This password is too easy to guess.")
-    if username and username.lower() in lowered:
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+    if username and username.lower() in password.lower():
         return _("The password must not contain the username.")
+    if password.lower() in breached_passwords():
+        return _("This password appears in lists of breached passwords. Please choose another one.")
+    inputs = [value for value in (username, email, email.partition("@")[0], "peerdesk") if value]
+    if zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
+        return _("This password is too easy to guess. A few unrelated words make a strong one.")
     return None
 
 
@@ -57,41 +78,113 @@ def _normalised_email(raw: str) -> str:
     return validate_email(raw, check_deliverability=False).normalized.lower()
 
 
+class EmailTaken(ValidationFailed):
+    """The address belongs to an account: told to admins (CLI), never to the public form."""
+
+
 def register(data: Registration) -> User:
+    """Create an account; ValidationFailed names every bad field, EmailTaken comes only when all else is fine."""
     errors: dict[str, str] = {}
     username = (data.username or "").strip()
     if not USERNAME_PATTERN.match(username):
         errors["username"] = _("Use 3 to 32 letters, digits, dots, dashes or underscores.")
-    elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+    elif _username_taken(username):
         errors["username"] = _("This username is taken.")
     email = ""
     try:
         email = _normalised_email(data.email or "")
     except EmailNotValidError:
         errors["email"] = _("Enter a valid e-mail address.")
-    if email and db.session.scalar(select(User.id).where(User.email == email)):
-        errors["email"] = _("An account with this e-mail address exists already.")
-    problem = password_problem(data.password, username)
+    problem = password_problem(data.password, username, email)
     if problem:
         errors["password"] = problem
     if data.role not in {role.value for role in Role}:
         errors["role"] = _("Unknown role.")
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise EmailTaken(_("Please correct the marked fields."),
+                         {"email": _("An account with this e-mail address exists already.")})
     user = User(username=username, email=email, role=data.role, locale=data.locale, created_at=clock.now())
     user.set_password(data.password)
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        if _username_taken(username):
+            raise ValidationFailed(_("Please correct the marked fields."),
+                                   {"username": _("This username is taken.")}) from error
+        raise EmailTaken(_("Please correct the marked fields."),
+                         {"email": _("An account with this e-mail address exists already.")}) from error
     return user
 
 
-def authenticate(login: str, password: str) -> User | None:
-    """The user for a username or e-mail and password, or None; banned users are refused."""
+def _username_taken(username: str) -> bool:
+    return db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None
+
+
+def sign_up(data: Registration) -> User | None:
+    """Public registration, which never tells whether an e-mail address has an account.
+
+    Returns the new member, or None when the address is taken: then the
+    owner is told through the `registration_email_taken` event (the mail
+    module mails them), and the caller must answer exactly as for a new
+    account. A password hash is computed either way, so both take as long.
+    """
+    try:
+        return register(data)
+    except EmailTaken:
+        generate_password_hash(data.password or "")
+        owner_id = db.session.scalar(select(User.id).where(User.email == _normalised_email(data.email)))
+        events.announce("registration_email_taken", user_id=owner_id)
+        db.session.commit()
+        return None
+
+
+@functools.cache
+def _hash_of_nobody() -> str:
+    """Checked when no account matches, so an unknown name costs as much time as a known one."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _throttled_account(user: User | None, login: str) -> str:
+    """The account a login attempt counts against: its id, or the typed name when nobody has it."""
+    if user is not None:
+        return f"user-{user.id}"
+    return "name-" + hashlib.sha256((login or "").strip().lower().encode()).hexdigest()
+
+
+def _user_by_login(login: str) -> User | None:
     login = (login or "").strip().lower()
-    user = db.session.scalar(
-        select(User).where((func.lower(User.username) == login) | (User.email == login))
-    )
-    if user is None or not user.check_password(password or "") or not user.is_active:
+    if not login or len(login) > 254:
+        return None
+    return db.session.scalar(select(User).where((func.lower(User.username) == login) | (User.email == login)))
+
+
+def authenticate(login: str, password: str, throttle: LoginThrottle | None = None) -> User | None:
+    """The active user for a username or e-mail and password, or None.
+
+    A password hash is checked whether or not the account exists, so the
+    answer takes as long for an unknown name as for a real one. With a
+    throttle, the attempt counts against the account first (raising
+    TooManyLoginAttempts while it must wait).
+    """
+    user = _user_by_login(login)
+    if throttle is None:
+        return _verified(user, password)
+    with throttle.attempt(_throttled_account(user, login)) as attempt:
+        verified = _verified(user, password)
+        if verified is not None:
+            attempt.succeeded()
+        return verified
+
+
+def _verified(user: User | None, password: str) -> User | None:
+    if user is None:
+        check_password_hash(_hash_of_nobody(), password or "")
+        return None
+    if not user.check_password(password or "") or not user.is_active:
         return None
     return user
 
@@ -263,7 +356,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     """Check the current password, set the new one and end every session and token of the user."""
     if not user.check_password(current_password or ""):
         raise ValidationFailed(_("Please correct the marked fields."), {"current": _("This is not your current password.")})
-    problem = password_problem(new_password, user.username)
+    problem = password_problem(new_password, user.username, user.email)
     if problem:
         raise ValidationFailed(_("Please correct the marked fields."), {"password": problem})
     user.set_password(new_password)

@@ -15,7 +15,8 @@ def register(page, base, username):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_text(f"Welcome to Peerdesk, {username}!")).to_be_visible()
+    expect(page.get_by_text(f"Thank you, {username}.")).to_be_visible()
+    log_in(page, base, username)
 
 
 def log_out(page):
