@@ -48,6 +48,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (environment variable SECRET_KEY) outside development.")
     _configure_database(app)
+    from app import input_guard
+
+    input_guard.install(app)
 
     db.init_app(app)
     from app import events
@@ -117,7 +120,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
 
@@ -127,7 +129,9 @@ def _configure_database(app: Flask) -> None:
     pool = {"pool_size": app.config["DATABASE_POOL_SIZE"], "max_overflow": app.config["DATABASE_MAX_OVERFLOW"]}
     if uri.startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(exist_ok=True)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}, **pool})
+        # The driver's timeout is SQLite's busy timeout: how long a write waits for the one writer.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                              {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]}, **pool})
         if not event.contains(Engine, "connect", _sqlite_pragmas):
             event.listen(Engine, "connect", _sqlite_pragmas)
     elif uri.startswith("postgresql"):

@@ -5,8 +5,9 @@ user gets a short apology with the status code.
 """
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import bp
@@ -60,6 +61,24 @@ def http_error(error: HTTPException):
     if status == 400 and error.description and "CSRF" in error.description:
         message = _("Your form expired. Please reload the page and try again; nothing was saved.")
     return error_response(status, HTTP_CODES.get(status, "error"), message)
+
+
+def database_busy(error: OperationalError) -> bool:
+    """SQLite's one writer was busy for the whole busy timeout ("database is locked")."""
+    return "database is locked" in str(error.orig) or "database table is locked" in str(error.orig)
+
+
+@bp.app_errorhandler(OperationalError)
+def operational_error(error: OperationalError):
+    """A busy SQLite database is a 503 worth retrying, with Retry-After; anything else stays a 500."""
+    if not database_busy(error):
+        return unexpected_error(error)
+    db.session.rollback()
+    log.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
+    response, status = error_response(503, "database_busy",
+                                      _("Many people are writing right now. Nothing was saved; please try again "
+                                        "in a few seconds."))
+    return response, status, {"Retry-After": str(current_app.config["DATABASE_BUSY_RETRY_AFTER_SECONDS"])}
 
 
 @bp.app_errorhandler(Exception)

@@ -5,13 +5,17 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.converters import MAX_DATABASE_ID
+
 _THREAD_REFERENCE = re.compile(r"(?:^#?|/(?:threads|kb)/)(\d+)(?:[/?#].*)?$")
 
 
 def thread_id_from(reference: str | None) -> int | None:
     """A thread id from what staff paste: "123", "#123" or the thread's (or article's) URL."""
     match = _THREAD_REFERENCE.search((reference or "").strip())
-    return int(match.group(1)) if match else None
+    if not match or len(match.group(1)) > 10 or int(match.group(1)) > MAX_DATABASE_ID:
+        return None
+    return int(match.group(1))
 
 
 class ArticleForm(FlaskForm):

@@ -15,6 +15,7 @@ from app.kb.forms import ArticleForm, DuplicateForm, thread_id_from
 from app.kb.visitor import check_csrf, ensure_cookie, visitor_key
 from app.models import ThreadStatus
 from app.services import browsing, knowledge_base, posting
+from app.services.browsing import paging_problems
 from app.services import search as search_service
 from app.services.errors import ServiceError, ValidationFailed
 
@@ -40,8 +41,11 @@ def search():
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    """Like every list: a page number that is not one (or is absurdly large) is a 400, never a driver overflow."""
+    numbers, errors = paging_problems(request.args.get("page"), None, default_per_page=1)
+    if errors:
+        raise ValidationFailed(_("Invalid list parameters."), errors)
+    return numbers["page"]
 
 
 @bp.route("/kb")

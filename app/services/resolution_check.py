@@ -17,7 +17,7 @@ from app import clock, events
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.models import Answer, StaffRequest, Thread, ThreadStatus, User, Visibility
-from app.services import resolution, sla, timeline
+from app.services import resolution, search_outbox, sla, timeline
 from app.services.errors import Conflict, NotAuthorised, ValidationFailed
 
 MAX_COMMENT_CHARS = 2000
@@ -83,6 +83,7 @@ def report_not_solved(asker: User, thread: Thread, comment: str = "") -> Thread:
                     asker_id=thread.author_id)
     if not sla.escalate_thread(thread, asker.id, "not_solved", priority=True):
         thread.priority = Thread.priority + 1
+    search_outbox.enqueue(thread.id)  # last_activity_at is indexed
     db.session.commit()
     db.session.refresh(thread)
     return thread

@@ -36,6 +36,7 @@ METRIC_KINDS = tuple(str(kind) for kind in
                      {EventKind.ANSWERED, EventKind.ESCALATED, EventKind.REOPENED, EventKind.CLOSED, *RESOLVING_KINDS})
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(9000, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,16 @@ def _day(raw: str | None, name: str, errors: dict) -> date | None:
     if raw in (None, ""):
         return None
     try:
-        return date.fromisoformat(raw[:10]) if len(raw) >= 10 else date.fromisoformat(raw)
+        day = date.fromisoformat(raw[:10]) if len(raw) >= 10 else date.fromisoformat(raw)
     except ValueError:
         errors[name] = _("Use a date like 2026-03-01.")
         return None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        # The period is widened by days on both sides; 0001-01-01 or 9999-12-31 would overflow.
+        errors[name] = _("Use a date between %(first)s and %(last)s.", first=EARLIEST_DAY.isoformat(),
+                         last=LATEST_DAY.isoformat())
+        return None
+    return day
 
 
 def parse_period(raw_from: str | None, raw_to: str | None, category: str | None) -> Period:
