@@ -14,7 +14,8 @@ from tests.conftest import PASSWORD
 def busy_app(database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's single writer")
-    app = create_app("testing", {"DATABASE_URL": database_url, "SQLITE_BUSY_TIMEOUT_SECONDS": 0.2})
+    app = create_app("testing", {"DATABASE_URL": database_url, "SQLITE_BUSY_TIMEOUT_SECONDS": 0.2,
+                                 "SEARCH_BACKEND": "null"})
     yield app
     with app.app_context():
         db.engine.dispose()
