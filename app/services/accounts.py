@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -193,6 +193,10 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: How long ended or expired logins stay listed in the database (not on the page) before they are deleted.
+FINISHED_SESSIONS_KEPT = timedelta(days=30)
+
+
 @dataclass(frozen=True)
 class SessionLifetimes:
     """How long a login lasts without use (plain) and at most (remember me)."""
@@ -205,9 +209,17 @@ class SessionLifetimes:
 
 def start_session(user: User, *, remember: bool, lifetimes: SessionLifetimes,
                   user_agent: str = "", ip_address: str = "") -> str:
-    """Record a new login and return its key; `user.get_id()` now names this session."""
+    """Record a new login and return its key; `user.get_id()` now names this session.
+
+    The user's own logins that ended or expired over a month ago are deleted
+    here, so the table stays small without a cleanup job.
+    """
     key = secrets.token_urlsafe(32)
     now = clock.now()
+    long_ago = now - FINISHED_SESSIONS_KEPT
+    db.session.execute(delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        or_(LoginSession.ended_at < long_ago, LoginSession.expires_at < long_ago)))
     db.session.add(LoginSession(user_id=user.id, key_hash=_token_digest(key), remember=remember,
                                 user_agent=(user_agent or "")[:200], ip_address=(ip_address or "")[:45],
                                 created_at=now, last_seen_at=now,

@@ -203,3 +203,13 @@ def test_next_keeps_a_local_path(client, alice):
     response = client.post("/auth/login", query_string={"next": "/threads/1?x=1"},
                            data={"login": "alice", "password": PASSWORD})
     assert response.headers["Location"] == "/threads/1?x=1"
+
+
+def test_old_finished_logins_are_deleted_at_the_next_login(app, client, auth, alice, frozen_clock):
+    auth.login("alice")
+    auth.logout()
+    auth.login("alice")
+    frozen_clock.advance(days=32)
+    auth.login("alice")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(LoginSession.id))) == 1, "only the new login is left"
