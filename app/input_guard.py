@@ -15,7 +15,7 @@ the form, and a number where a field expects text fails in the view.
 JSON is also bounded in depth: Python's parser raises RecursionError, not
 ValueError, on deeply nested input, which Flask would not treat as bad JSON.
 """
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 
@@ -69,12 +69,24 @@ class GuardedJSONProvider(DefaultJSONProvider):
         return data
 
 
+def cleans_its_own(*names: str):
+    """Decorator for a view that cleans these query parameters itself (free-text search strips control
+    characters), so a NUL there is searched for as a space instead of refused."""
+    def mark(view):
+        view.cleans_own_query_text = frozenset(names)
+        return view
+
+    return mark
+
+
 def refuse_unstorable_request_text() -> None:
     if request.is_json and request.method != "GET" and request.blueprint != "api":
         # Flask-WTF would feed a JSON body to the page's form, numbers and lists included.
         raise UnsupportedMediaType(_("Pages take form posts; send JSON to the API under /api/v1."))
+    cleaned_by_view = getattr(current_app.view_functions.get(request.endpoint), "cleans_own_query_text", ())
     values = list((request.view_args or {}).values())
-    values += [part for pair in request.args.items(multi=True) for part in pair]
+    values += [part for name, value in request.args.items(multi=True)
+               for part in (name, value if name not in cleaned_by_view else "")]
     if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         values += [part for pair in request.form.items(multi=True) for part in pair]
     if not all(storable(value) for value in values if isinstance(value, str)):

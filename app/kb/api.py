@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import input_guard
 from app.api import bp
 from app.api.auth import Unauthorised, optional_user
 from app.api.routes import json_body
@@ -41,6 +42,7 @@ def hit_json(hit: SearchHit) -> dict:
 
 
 @bp.route("/search")
+@input_guard.cleans_its_own("q")
 def search():
     query = search_service.parse_query(request.args)
     page = search_service.search(query)
@@ -50,6 +52,7 @@ def search():
 
 
 @bp.route("/search/similar")
+@input_guard.cleans_its_own("title")
 def similar():
     """Up to 5 threads like a title being typed, resolved first; with display strings for kb.js."""
     hits = search_service.similar(request.args.get("title", ""))

@@ -8,7 +8,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import policy
+from app import input_guard, policy
 from app.extensions import csrf, limiter
 from app.kb import bp
 from app.kb.forms import ArticleForm, DuplicateForm, thread_id_from
@@ -23,6 +23,7 @@ SEARCH_STATUSES = ("resolved", "answered", "unanswered", "closed")
 
 
 @bp.route("/search")
+@input_guard.cleans_its_own("q")
 def search():
     try:
         query = search_service.parse_query(request.args)
