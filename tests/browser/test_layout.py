@@ -108,6 +108,7 @@ def test_staff_page_fits_the_screen(browser, live_server, member_state, admin_st
 def test_staff_queue_offers_a_reload_when_the_queue_changes(browser, live_server, admin_state):
     from playwright.sync_api import expect
 
+    from app.events import Happened
     from app.realtime import emitter
 
     context = browser.new_context(storage_state=str(admin_state))
@@ -119,6 +120,7 @@ def test_staff_queue_offers_a_reload_when_the_queue_changes(browser, live_server
         if page.evaluate(connected):
             break
         page.wait_for_timeout(100)
-    emitter.staff_queue_changed(1, "escalated")
+    assert page.evaluate(connected), "the socket connects under the CSP (connect-src 'self')"
+    emitter.send(emitter.routes_for(Happened(id=1, kind="escalated", thread_id=1)))
     expect(page.get_by_text("The queue changed.")).to_be_visible()
     context.close()
