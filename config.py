@@ -37,6 +37,15 @@ class Config:
     SEARCH_INDEX_DIR = str(INSTANCE_DIR / "search_index")
     SEARCH_INDEXER_INTERVAL_SECONDS = 2
     SEARCH_RUN_INDEXER_IN_SERVER = True
+    # Meaning-aware similar questions and search (issue #11); needs requirements-semantic.txt.
+    SEARCH_SEMANTIC = False
+    SEARCH_SEMANTIC_THREADS = 1
+    SEARCH_SEMANTIC_REFRESH_SECONDS = 1.0
+    # Fusion settings tuned on half of bench/relevance (README, "Semantic ranking").
+    SEARCH_SEMANTIC_MIN_SIMILARITY = 0.82
+    SEARCH_FUSION_K = 2.0
+    SEARCH_FUSION_LEXICAL_WEIGHT = 1.0
+    SEARCH_FUSION_SEMANTIC_WEIGHT = 5.0
     SOCKETIO_MESSAGE_QUEUE = ""
     EVENTS_RUN_RELAY_IN_SERVER = True
     EVENTS_RELAY_INTERVAL_SECONDS = 0.25

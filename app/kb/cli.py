@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from app.search import indexer
 from app.search.documents import all_documents, count_visible, documents_for
+from app.search.semantic import store as vectors
 from app.services import search as search_service
 
 search_cli = AppGroup("search", help="Rebuild, verify and feed the search index.")
@@ -25,6 +26,8 @@ def reindex():
 
     Searches keep using the old index until the new one is complete. Index
     updates wait meanwhile (their outbox rows stay) and are applied after.
+    With SEARCH_SEMANTIC on, every thread's vector is then brought up to date
+    (computed where its text or the model changed; the others are identical).
     """
     started = time.perf_counter()
     try:
@@ -33,11 +36,20 @@ def reindex():
             with click.progressbar(length=total, label="Indexing threads", show_pos=True,
                                    show_percent=True) as bar:
                 indexed = search_service.backend().rebuild(all_documents(), progress=bar.update)
+            seconds = time.perf_counter() - started
+            rate = indexed / seconds if seconds else 0.0
+            click.echo(f"Indexed {indexed} threads in {seconds:.1f} s ({rate:.0f} threads/s).")
+            if vectors.enabled():
+                started = time.perf_counter()
+                with click.progressbar(length=total, label="Embedding threads", show_pos=True,
+                                       show_percent=True) as bar:
+                    embedded = vectors.rebuild(all_documents(), progress=bar.update)
+                seconds = time.perf_counter() - started
+                click.echo(f"Embedded {embedded} threads in {seconds:.1f} s "
+                           f"({embedded / seconds if seconds else 0.0:.1f} threads/s); "
+                           f"{total - embedded} vectors were current.")
     except indexer.WriterBusy as error:
         raise click.ClickException(f"{error}; try again later") from None
-    seconds = time.perf_counter() - started
-    rate = indexed / seconds if seconds else 0.0
-    click.echo(f"Indexed {indexed} threads in {seconds:.1f} s ({rate:.0f} threads/s).")
 
 
 @search_cli.command("verify")
@@ -45,17 +57,21 @@ def reindex():
 @click.option("--show", default=20, show_default=True, help="How many ids of each kind to list.")
 def verify(repair, show):
     """Compare the index with the database: missing, stale and extra threads."""
-    expected = {doc.thread_id: doc.version for doc in all_documents()}
+    docs = list(all_documents())
+    expected = {doc.thread_id: doc.version for doc in docs}
     indexed = search_service.backend().doc_versions()
     missing = sorted(expected.keys() - indexed.keys())
     extra = sorted(indexed.keys() - expected.keys())
     stale = sorted(thread_id for thread_id in expected.keys() & indexed.keys()
                    if expected[thread_id] != indexed[thread_id])
     click.echo(f"{len(expected)} visible threads, {len(indexed)} indexed.")
-    for label, ids in (("missing", missing), ("stale", stale), ("extra", extra)):
-        listed = ", ".join(map(str, ids[:show])) + (" …" if len(ids) > show else "")
-        click.echo(f"{label}: {len(ids)}" + (f" ({listed})" if ids else ""))
-    if not (missing or stale or extra):
+    _list_ids({"missing": missing, "stale": stale, "extra": extra}, show)
+    vector_problems = vectors.compare(docs) if vectors.enabled() else {}
+    if vector_problems:
+        click.echo("Vectors (SEARCH_SEMANTIC):")
+        _list_ids(vector_problems, show, indent="  ")
+    off_vectors = any(vector_problems.values())
+    if not (missing or stale or extra or off_vectors):
         click.echo("The index matches the database.")
         return
     if not repair:
@@ -69,9 +85,18 @@ def verify(repair, show):
                 search_service.add(list(documents_for(to_index[start:start + REPAIR_CHUNK]).values()))
             gone = set(extra) - documents_for(extra).keys()
             search_service.remove(sorted(gone))
+            if off_vectors:
+                embedded = vectors.rebuild(all_documents())
+                click.echo(f"Repaired vectors: embedded {embedded}.")
     except indexer.WriterBusy as error:
         raise click.ClickException(f"{error}; try again later") from None
     click.echo(f"Repaired: indexed {len(to_index)}, removed {len(gone)}.")
+
+
+def _list_ids(kinds: dict[str, list[int]], show: int, indent: str = "") -> None:
+    for label, ids in kinds.items():
+        listed = ", ".join(map(str, ids[:show])) + (" …" if len(ids) > show else "")
+        click.echo(f"{indent}{label}: {len(ids)}" + (f" ({listed})" if ids else ""))
 
 
 @search_cli.command("indexer")

@@ -29,6 +29,7 @@ from app.models.moderation import (
 from app.models.knowledge import DeflectionEvent, HelpfulVote
 from app.models.notifications import EmailConfirmation, MailMessage, NotificationPreference, ThreadFollow, UsedToken
 from app.models.search import SearchDocument, SearchOutbox, SearchWord
+from app.models.semantic import ThreadVector
 from app.models.staff import (
     Announcement,
     CannedReply,
@@ -45,7 +46,7 @@ __all__ = [
     "SanctionKind", "WatchedWord", "WatchedWordMode", "post_key",
     "Announcement", "Answer", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "DomainEvent", "HelpfulVote",
     "LoginSession", "Notification", "Role", "STAFF_ROLES",
-    "SearchDocument", "SearchOutbox", "SearchWord", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "User", "Visibility", "Vote",
+    "SearchDocument", "SearchOutbox", "SearchWord", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "ThreadVector", "User", "Visibility", "Vote",
     "announcement_categories", "department_members", "thread_tags",
     "EmailConfirmation", "MailMessage", "NotificationPreference", "ThreadFollow", "UsedToken",
 ]

@@ -138,7 +138,12 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def similar(self, title: str, limit: int = 5) -> list[SearchHit]:
-        """Threads like a question being typed, resolved ones first."""
+        """Threads like a question being typed, most relevant first.
+
+        Standing (resolved, accepted answer) may favour a thread among about
+        equally relevant ones, never lift it above a clearly more relevant one:
+        the customer's problem comes first (issue #11).
+        """
 
     @abstractmethod
     def rebuild(

@@ -8,7 +8,10 @@ documents of visible threads and removes all others (hidden, pending,
 deleted, gone) in one index commit, and only then deletes exactly the rows it
 processed. The database is the truth and a row is only a "look at thread N"
 hint, so replaying a batch after a crash, or rows arriving out of order, is
-harmless; a row written while a batch ran stays for the next one.
+harmless; a row written while a batch ran stays for the next one. With
+SEARCH_SEMANTIC on, the same batch computes the sentence vectors of threads
+whose text changed and writes them in the transaction that deletes the rows
+(app.search.semantic.store).
 
 Whoosh allows one writer per index. ``writer_lock`` serialises writers inside
 a process (a ``threading.Lock``) and between processes (``fcntl.flock`` on a
@@ -32,6 +35,7 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.models import SearchOutbox
 from app.search.documents import all_documents, count_visible, documents_for
+from app.search.semantic import store as vectors
 from app.services import search as search_service
 
 log = logging.getLogger("peerdesk.search.indexer")
@@ -78,7 +82,8 @@ def writer_lock(wait: float | None = 0):
 
 
 def drain_outbox(batch_size: int | None = None) -> int:
-    """Apply one batch of outbox rows to the index; the number of rows processed.
+    """Apply one batch of outbox rows to the index; the number of rows processed
+    (or, with nothing to do, of threads given their first vector).
 
     Runs in an app context. Returns 0 without touching anything when another
     writer holds the lock.
@@ -86,7 +91,9 @@ def drain_outbox(batch_size: int | None = None) -> int:
     try:
         with writer_lock(wait=0):
             _refill_if_empty()
-            return _drain_batch(batch_size or current_app.config.get("SEARCH_INDEXER_BATCH_SIZE", BATCH_SIZE))
+            processed = _drain_batch(batch_size or current_app.config.get("SEARCH_INDEXER_BATCH_SIZE", BATCH_SIZE))
+            # An idle pass embeds threads that have no vector yet (SEARCH_SEMANTIC just switched on).
+            return processed or vectors.backfill()
     except WriterBusy:
         log.debug("search index busy; outbox left for the next pass")
         return 0
@@ -132,13 +139,16 @@ def _drain_batch(batch_size: int) -> int:
             return 0
         thread_ids = {row.thread_id for row in rows}
         docs = documents_for(thread_ids)
+        unembedded = vectors.stale(docs.values())
         if db.engine.dialect.name == "sqlite":
             # End the read transaction: SQLite refuses to turn a read snapshot
             # into a write once another connection has committed since.
             db.session.rollback()
+        embedded = vectors.embed(unembedded)  # the model runs outside any write transaction
         search_service.add(list(docs.values()))
         search_service.remove(sorted(thread_ids - docs.keys()))
         # Only after the index commit: a crash before this line replays the batch.
+        vectors.save(embedded, removed=thread_ids - docs.keys())
         db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
         db.session.commit()
     except BaseException:

@@ -45,9 +45,6 @@ from .word_scoring import plain_terms, top_documents
 logger = logging.getLogger(__name__)
 
 _STEMMED_FIELDS = frozenset({"text", "title", "question"})
-# similar() ranks this many candidates by relevance, then shows the answered ones
-# among them first: relevance decides what is similar, standing the order.
-_SIMILAR_CANDIDATES_PER_SLOT = 4
 _PROGRESS_EVERY = 100
 # Words of a query that spelling correction leaves alone: operators, field names
 # (a word before ":"), numbers and words too short to guess at.
@@ -209,11 +206,11 @@ class WhooshBackend(SearchBackend):
             return []
         with self._searcher() as searcher:
             similar = similar_query(searcher.reader(), text)
-            docnums, _ = top_documents(searcher, plain_terms(similar), limit * _SIMILAR_CANDIDATES_PER_SLOT, None)
-            candidates = [searcher.stored_fields(docnum) for docnum in docnums]
-            answered_first = sorted(candidates, key=lambda stored: -stored["standing"])[:limit]
+            # By relevance alone: the standing boost in the postings (ranking.py)
+            # lets a resolved thread win among equally good matches, never more.
+            docnums, _ = top_documents(searcher, plain_terms(similar), limit, None)
             terms = _highlight_terms(similar)
-            return [_hit(stored, terms) for stored in answered_first]
+            return [_hit(searcher.stored_fields(docnum), terms) for docnum in docnums]
 
     def rebuild(
         self,

@@ -27,6 +27,7 @@ from app.search import (InTransactionBackend, SearchBackend, SearchHit, SearchPa
                         make_backend)
 from app.search.backend import MAX_PER_PAGE, SORTS, STATUSES
 from app.search.documents import documents_for
+from app.services import meaning
 from app.services.errors import ValidationFailed
 
 EXTENSION_KEY = "peerdesk.search"
@@ -129,7 +130,7 @@ def search(query: SearchQuery) -> SearchPage:
     The indexer removes hidden threads within seconds; this check closes those
     seconds (one primary-key query for at most one page of ids).
     """
-    page = backend().query(query)
+    page = meaning.search(query, backend()) if meaning.applies(query) else backend().query(query)
     items = _only_visible(page.items)
     if len(items) == len(page.items):
         return page
@@ -138,7 +139,13 @@ def search(query: SearchQuery) -> SearchPage:
 
 
 def similar(title: str, limit: int = SIMILAR_LIMIT) -> list[SearchHit]:
-    """Threads like a question being typed (resolved first), for deflection on the ask page."""
+    """Threads that ask what a question being typed asks, for deflection on the ask page.
+
+    Most relevant first; whether a thread is resolved only breaks ties. With
+    SEARCH_SEMANTIC on, relevance is words and meaning fused (app.services.meaning).
+    """
+    if meaning.enabled():
+        return meaning.similar(title, limit, backend(), _only_visible)
     return _only_visible(backend().similar(title, limit))
 
 

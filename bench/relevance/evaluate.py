@@ -37,6 +37,8 @@ CUTOFF = 5
 # Each ranking is the configuration it runs under.
 RANKINGS = {
     "words": {"SEARCH_SEMANTIC": False},
+    "meaning": {"SEARCH_SEMANTIC": True, "SEARCH_FUSION_LEXICAL_WEIGHT": 0.0, "SEARCH_SEMANTIC_MIN_SIMILARITY": 0.0},
+    "hybrid": {"SEARCH_SEMANTIC": True},
 }
 
 
@@ -117,7 +119,7 @@ def make_app(workdir: Path, overrides: dict | None = None):
 
 
 def evaluate(app, threads: list[dict], ids: dict[str, int], ranking: dict,
-             split: str = "all") -> dict[tuple[str, str], Score]:
+             split: str = "all", endpoints=("similar", "search")) -> dict[tuple[str, str], Score]:
     """Scores by (endpoint, language) for one ranking, over the queries of ``split``."""
     from app.extensions import db
     from app.search import SearchQuery
@@ -133,12 +135,13 @@ def evaluate(app, threads: list[dict], ids: dict[str, int], ranking: dict,
                 if split != "all" and (position % 2 == 0) != (split == "tune"):
                     continue
                 target = ids[thread["key"]]
-                endpoints = {
-                    "similar": [hit.thread_id for hit in search_service.similar(query)],
-                    "search": [hit.thread_id for hit in
-                               search_service.search(SearchQuery(text=query, per_page=CUTOFF)).items],
+                rankings = {
+                    "similar": lambda: [hit.thread_id for hit in search_service.similar(query)],
+                    "search": lambda: [hit.thread_id for hit in
+                                       search_service.search(SearchQuery(text=query, per_page=CUTOFF)).items],
                 }
-                for endpoint, ranked in endpoints.items():
+                for endpoint in endpoints:
+                    ranked = rankings[endpoint]()
                     rank = ranked.index(target) + 1 if target in ranked else None
                     inverted = thread["status"] != "resolved" and any(
                         by_id[other]["status"] == "resolved" for other in ranked[:(rank or len(ranked) + 1) - 1])
@@ -149,6 +152,25 @@ def evaluate(app, threads: list[dict], ids: dict[str, int], ranking: dict,
     finally:
         app.config.update(saved)
     return scores
+
+
+def tune(app, threads: list[dict], ids: dict[str, int]) -> list[tuple[tuple, dict]]:
+    """Every fusion setting of a small grid, scored on the tune half by similar questions; best first.
+
+    The score is the lower of the two languages' recall@5, then their mean MRR:
+    a setting must serve German and English askers alike.
+    """
+    results = []
+    for k in (2.0, 5.0, 10.0, 30.0, 60.0):
+        for weight in (1.0, 2.0, 3.0, 5.0):
+            for minimum in (0.0, 0.8, 0.82, 0.84):
+                setting = {"SEARCH_SEMANTIC": True, "SEARCH_FUSION_K": k, "SEARCH_FUSION_LEXICAL_WEIGHT": 1.0,
+                           "SEARCH_FUSION_SEMANTIC_WEIGHT": weight, "SEARCH_SEMANTIC_MIN_SIMILARITY": minimum}
+                scores = evaluate(app, threads, ids, setting, "tune", endpoints=("similar",))
+                by_lang = [score for (endpoint, _), score in scores.items()]
+                key = (min(score.recall_5 for score in by_lang), sum(score.mrr for score in by_lang) / len(by_lang))
+                results.append((key, setting))
+    return sorted(results, key=lambda item: item[0], reverse=True)
 
 
 def queries_of(threads: list[dict]):
@@ -191,6 +213,7 @@ def main(argv=None) -> int:
     parser.add_argument("--split", choices=("tune", "test", "all"), action="append",
                         help="query halves to report (default: tune, test and all)")
     parser.add_argument("--misses", action="store_true", help="list the queries whose thread is not first")
+    parser.add_argument("--tune", action="store_true", help="grid-search the fusion settings on the tune half")
     parser.add_argument("--overlap", action="store_true", help="print the words each query shares with its thread")
     args = parser.parse_args(argv)
     threads = load_set()
@@ -205,6 +228,10 @@ def main(argv=None) -> int:
         targets = sum(bool(thread["queries"]) for thread in threads)
         print(f"{len(threads)} threads ({targets} with queries), built and indexed in "
               f"{time.perf_counter() - started:.1f} s")
+        if args.tune:
+            for (recall, mrr), setting in tune(app, threads, ids)[:8]:
+                print(f"tune: min R@5={recall:.2f} mean MRR={mrr:.3f}  {setting}")
+            return 0
         for name in names:
             for split in args.split or ("tune", "test", "all"):
                 scores = evaluate(app, threads, ids, RANKINGS[name], split)

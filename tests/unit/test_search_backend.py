@@ -375,20 +375,29 @@ def test_search_page_carries_the_suggestion(spelled):
 # Similar threads
 
 
-def test_similar_lists_answered_threads_first_up_to_the_limit(backend):
-    backend.index([thread_doc(n, "Printer paper jam in tray", "Jam again.") for n in range(1, 6)])
+def test_similar_ranks_by_relevance_and_lets_standing_break_ties(backend):
+    backend.index([thread_doc(n, "Printer paper jam in tray", "Jam again.") for n in range(1, 5)])
     backend.index([
-        thread_doc(6, "Printer jam", "A jam.", status="resolved", accepted="Remove the paper."),
-        thread_doc(7, "Paper tray", "Tray stuck.", status="answered", accepted="Push it."),
-        thread_doc(8, "Monitor flickers", "Flicker.", status="resolved", accepted="Cable."),
+        thread_doc(5, "Printer paper jam in tray", "Jam again.", status="resolved", accepted="Remove the paper."),
+        thread_doc(6, "Monitor flickers", "Flicker.", status="resolved", accepted="Cable."),
     ])
 
     similar = backend.similar("printer paper jam in the tray")
 
-    assert len(similar) == 5
-    assert [hit.thread_id for hit in similar[:2]] == [6, 7]
+    assert [hit.thread_id for hit in similar][0] == 5
+    assert sorted(hit.thread_id for hit in similar) == [1, 2, 3, 4, 5]
     assert similar[0].accepted_answer_excerpt == "Remove the paper."
-    assert 8 not in [hit.thread_id for hit in similar]
+
+
+def test_similar_never_lifts_a_resolved_thread_over_a_better_match(backend):
+    """Issue #11: "My printer is not found on Wi-Fi" suggested the resolved return thread first."""
+    backend.index([
+        thread_doc(1, "How do I return a damaged printer?", "It arrived broken.", status="resolved",
+                   accepted="Use the returns form."),
+        thread_doc(2, "Wi-Fi setup fails at step 3", "The printer setup times out while connecting to Wi-Fi."),
+    ])
+
+    assert [hit.thread_id for hit in backend.similar("My printer is not found on Wi-Fi")] == [2, 1]
 
 
 def test_similar_respects_the_limit_and_ignores_answers(backend):
