@@ -45,9 +45,11 @@ class Neighbours:
             return []
         similarities = matrix @ np.asarray(vector, dtype=np.float32)
         if limit < len(ids):
-            top = np.argpartition(-similarities, limit - 1)[:limit]
+            # The top `limit`, plus whatever ties with the last of them.
+            threshold = similarities[np.argpartition(-similarities, limit - 1)[limit - 1]]
+            top = np.flatnonzero(similarities >= threshold)
         else:
             top = np.arange(len(ids))
         # Equal similarity: the older thread (lower id) first, so results are stable.
-        order = top[np.lexsort((ids[top], -similarities[top]))]
+        order = top[np.lexsort((ids[top], -similarities[top]))][:limit]
         return [(int(ids[i]), float(similarities[i])) for i in order]
