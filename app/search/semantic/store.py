@@ -120,7 +120,7 @@ def stale(docs: Iterable[ThreadDocument]) -> list[tuple[int, str, str]]:
     """(thread id, text digest, text) of the threads among ``docs`` whose vector is missing or out of date."""
     if not enabled():
         return []
-    wanted = {doc.thread_id: thread_text(doc.title, doc.question_text) for doc in docs}
+    wanted = {doc.thread_id: thread_text(doc.title, doc.question_text, doc.category, doc.tags) for doc in docs}
     if not wanted:
         return []
     current = dict(db.session.execute(
@@ -225,7 +225,7 @@ def _rebuild_chunk(chunk: list[ThreadDocument], seen: set, progress) -> int:
 def compare(docs: Iterable[ThreadDocument]) -> dict[str, list[int]]:
     """Missing, stale and extra vectors, compared with ``docs`` (all searchable threads)."""
     docs = list(docs)
-    expected = {doc.thread_id: text_digest(thread_text(doc.title, doc.question_text)) for doc in docs}
+    expected = {doc.thread_id: text_digest(thread_text(doc.title, doc.question_text, doc.category, doc.tags)) for doc in docs}
     stored = {row.thread_id: (row.model, row.text_digest) for row in db.session.execute(
         select(ThreadVector.thread_id, ThreadVector.model, ThreadVector.text_digest))}
     return {
@@ -243,7 +243,7 @@ def status_line(app) -> str:
     """
     if not app.config.get("SEARCH_SEMANTIC"):
         return ("Similar questions and search match words only. To match meaning too (German and English), "
-                "run `SEARCH_SEMANTIC=on make run` (installs requirements-semantic.txt, about 190 MB, once).")
+                "run `SEARCH_SEMANTIC=on make run` (installs requirements-semantic.txt, about 170 MB, once).")
     started = time.perf_counter()
     try:
         init_app(app).encoder.load()

@@ -1,0 +1,189 @@
+"""Meaning-aware ranking benchmark (issue #11): embedding throughput, memory per worker, and p50/p95 of
+similar questions and search with SEARCH_SEMANTIC off and on, beside bare Flask in the same run.
+
+    .venv/bin/python bench/semantic_bench.py [--threads 50000] [--embed 1000] [--duration 10s]
+
+1. Seeds a fresh SQLite database with bench/seeding.py and builds the Whoosh
+   index as `flask search reindex` does.
+2. Embeds ``--embed`` threads with the indexer's own code (store.rebuild) and
+   reports threads/s. The model's cost per thread does not depend on how many
+   there are, so the rate holds for all 50,000; embedding them all takes
+   50,000 / rate seconds. The vectors of the remaining threads are copies of
+   measured ones with a little noise, renormalised: a nearest-neighbour lookup
+   costs the same whatever the vectors hold, and the bench runs in minutes.
+3. Serves Peerdesk three times with the same gunicorn settings (SEARCH_SEMANTIC
+   off, on) and bare Flask before and after, and loads each endpoint with wrk
+   at 2 connections (one per core, no queueing) with titles and searches that
+   each carry a random number, so the query embedding cache never answers.
+4. Reads the resident memory of each gunicorn worker after its load.
+
+Results: the terminal and bench/results/semantic-sqlite.md.
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.parse
+
+from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, bench_database, expect_ok, gunicorn)
+from search_bench import path_file, run_wrk_paths, search_environment, seed_and_index
+
+sys.path.insert(0, str(REPO_ROOT))
+
+RESULTS_DIR = BENCH_DIR / "results"
+P95_TARGET_MS = 100.0
+QUERIES = 2000
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=50_000)
+    parser.add_argument("--answers", type=int, default=3)
+    parser.add_argument("--embed", type=int, default=1000, help="threads embedded for real (the rate)")
+    parser.add_argument("--duration", default="10s")
+    parser.add_argument("--warmup", default="2s")
+    parser.add_argument("--connections", type=int, default=2)
+    return parser.parse_args(argv)
+
+
+def embed_and_fill(database_url: str, sample: int) -> tuple[int, float]:
+    """Embed ``sample`` threads for real, then give every other thread a perturbed copy; (embedded, seconds)."""
+    os.environ.update(search_environment(database_url), SEARCH_SEMANTIC="on")
+    import numpy as np
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Thread, ThreadVector
+    from app.search.documents import all_documents
+    from app.search.semantic import store
+    from app.search.semantic.encoder import MODEL_NAME
+
+    app = create_app("production")
+    with app.app_context():
+        db.create_all()  # the seeder made the tables of its models; the vector table is one of them
+        store.extension().encoder.load()
+        docs = []
+        for doc in all_documents():
+            docs.append(doc)
+            if len(docs) == sample:
+                break
+        started = time.perf_counter()
+        embedded = store.rebuild(docs)
+        seconds = time.perf_counter() - started
+        rows = db.session.execute(select(ThreadVector.vector)).scalars().all()
+        measured = np.frombuffer(b"".join(rows), dtype="<f4").reshape(len(rows), -1)
+        rng = np.random.default_rng(11)
+        ids = [thread_id for thread_id in db.session.scalars(select(Thread.id).order_by(Thread.id))
+               if thread_id > docs[-1].thread_id]
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start:start + 5000]
+            vectors = measured[rng.integers(0, len(measured), len(chunk))] + rng.normal(0, 0.02, (len(chunk), 384))
+            vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype("<f4")
+            db.session.execute(ThreadVector.__table__.insert(), [
+                {"thread_id": thread_id, "model": MODEL_NAME, "text_digest": "bench-copy", "revision": 1,
+                 "vector": vector.tobytes()} for thread_id, vector in zip(chunk, vectors)])
+            db.session.commit()
+        db.engine.dispose()
+    return embedded, seconds
+
+
+def worker_memory_mb(base_url: str) -> list[float]:
+    """Resident memory of the gunicorn workers serving ``base_url`` (MB): the matching processes whose parent matches too."""
+    port = base_url.rsplit(":", 1)[1]
+    pids = set(subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True).stdout.split())
+    sizes = []
+    for pid in pids:
+        with open(f"/proc/{pid}/status") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+        if fields["PPid"].strip() in pids:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
+def unique_queries(titles: list[str], rng: random.Random) -> dict[str, list[str]]:
+    quote = urllib.parse.quote
+    picks = [f"{rng.choice(titles)} {rng.randint(1, 10**9)}" for _ in range(QUERIES)]
+    words = [f"{' '.join(rng.sample(rng.choice(titles).split(), 2))} {rng.randint(1, 10**9)}"
+             for _ in range(QUERIES)]
+    return {"similar": [f"/api/v1/search/similar?title={quote(q)}" for q in picks],
+            "search": [f"/api/v1/search?q={quote(q)}" for q in words]}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    rng = random.Random(7)
+    with bench_database("sqlite", "semantic") as database_url:
+        print(f"Seeding {args.threads:,} threads × {args.answers} answers…", flush=True)
+        seed_summary, indexed, reindex_seconds, pools = seed_and_index(database_url, args)
+        print(f"Reindexed {indexed:,} threads (words) in {reindex_seconds:.1f} s; embedding {args.embed:,}…",
+              flush=True)
+        embedded, embed_seconds = embed_and_fill(database_url, args.embed)
+        rate = embedded / embed_seconds
+        print(f"Embedded {embedded:,} threads in {embed_seconds:.1f} s = {rate:.1f} threads/s", flush=True)
+        queries = unique_queries(pools["titles"], rng)
+        env = search_environment(database_url)
+        bare_paths = [f"/threads/{rng.randint(1, args.threads)}" for _ in range(1000)]
+        rows, memory = [], {}
+
+        def load(label, base_url, paths, number):
+            expect_ok(base_url + paths[0])
+            paths_file = path_file(f"semantic-{number}", paths)
+            run_wrk_paths(base_url, paths_file, args.warmup, args.connections)
+            result, p95 = run_wrk_paths(base_url, paths_file, args.duration, args.connections)
+            print(f"  {label}: {result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                  f"p95 {p95:.1f} ms", flush=True)
+            rows.append((label, result, p95))
+
+        load_before = os.getloadavg()[0]
+        with gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR) as bare:
+            load("bare Flask: one query + one template (before)", bare, bare_paths, 0)
+        for number, semantic in enumerate(("off", "on"), start=1):
+            server_env = {**env, "SEARCH_SEMANTIC": semantic}
+            with gunicorn("wsgi:app", server_env, f"peerdesk-semantic-{semantic}",
+                          ready_path="/api/v1/search?q=warm") as peerdesk:
+                load(f"`/api/v1/search/similar`, SEARCH_SEMANTIC={semantic}", peerdesk, queries["similar"],
+                     number * 10)
+                load(f"`/api/v1/search` two words, SEARCH_SEMANTIC={semantic}", peerdesk, queries["search"],
+                     number * 10 + 1)
+                memory[semantic] = worker_memory_mb(peerdesk)
+        with gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR) as bare:
+            load("bare Flask: one query + one template (after)", bare, bare_paths, 99)
+    baseline = (rows[0][1].requests_per_second + rows[-1][1].requests_per_second) / 2
+    similar_on = next(p95 for label, _, p95 in rows if "similar" in label and label.endswith("=on"))
+    lines = [
+        "# Meaning-aware ranking benchmark (sqlite)",
+        "",
+        f"- {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPU cores shared with other work "
+        f"(load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after); wrk and servers on one machine",
+        f"- {args.threads:,} threads × {args.answers} answers, {seed_summary}",
+        f"- Embedding with the indexer's code, one core: {embedded:,} threads in {embed_seconds:.1f} s = "
+        f"**{rate:.1f} threads/s**, so all {args.threads:,} threads take about {args.threads / rate / 60:.0f} min "
+        f"(`flask search reindex` or the idle indexer); the other threads' vectors are perturbed copies",
+        f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS}, PEERDESK_CONFIG=production; "
+        f"wrk -t2 -c{args.connections} -d{args.duration} after a {args.warmup} warm-up; {QUERIES:,} different "
+        "titles/searches per row, each with a random number, so every request embeds its text",
+        f"- Resident memory per worker after its load: SEARCH_SEMANTIC=off "
+        f"{', '.join(f'{m:.0f}' for m in memory.get('off', []))} MB; on "
+        f"{', '.join(f'{m:.0f}' for m in memory.get('on', []))} MB (model, {args.threads:,} vectors and their copy)",
+        "",
+        "| Endpoint | Requests/s | p50 | p95 | p99 | Errors | × bare Flask |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, result, p95 in rows:
+        lines.append(f"| {label} | {result.requests_per_second:,.0f} | {result.p50_ms:.1f} ms | {p95:.1f} ms "
+                     f"| {result.p99_ms:.1f} ms | {result.errors} | {result.requests_per_second / baseline:.2f} |")
+    lines += ["", f"Similar questions with SEARCH_SEMANTIC=on: p95 {similar_on:.1f} ms "
+              f"({'meets' if similar_on < P95_TARGET_MS else 'misses'} the {P95_TARGET_MS:.0f} ms budget).", ""]
+    text = "\n".join(lines)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    output = RESULTS_DIR / "semantic-sqlite.md"
+    output.write_text(text)
+    print(f"\n{text}\nWritten to {output.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
