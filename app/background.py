@@ -30,8 +30,9 @@ def every_job(app: Flask) -> list[tuple[str, float, object, str]]:
     from app.services.sla import run_scheduled_work
 
     jobs = [("sla", config["SLA_SWEEP_INTERVAL_SECONDS"], run_scheduled_work, "SLA_RUN_SWEEP_IN_SERVER")]
-    # PostgreSQL search is written in each change's own transaction: nothing to drain.
-    if config["SEARCH_BACKEND"] not in ("null", "postgres"):
+    # PostgreSQL search is written in each change's own transaction: nothing to drain,
+    # unless thread vectors (SEARCH_SEMANTIC) follow the outbox.
+    if config["SEARCH_BACKEND"] == "whoosh" or (config["SEARCH_BACKEND"] == "postgres" and config["SEARCH_SEMANTIC"]):
         from app.search.indexer import drain_outbox
 
         jobs.append(("search-indexer", config["SEARCH_INDEXER_INTERVAL_SECONDS"], drain_outbox,

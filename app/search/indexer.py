@@ -145,8 +145,9 @@ def _drain_batch(batch_size: int) -> int:
             # into a write once another connection has committed since.
             db.session.rollback()
         embedded = vectors.embed(unembedded)  # the model runs outside any write transaction
-        search_service.add(list(docs.values()))
-        search_service.remove(sorted(thread_ids - docs.keys()))
+        if not search_service.writes_in_transaction():  # PostgreSQL wrote the words with the change
+            search_service.add(list(docs.values()))
+            search_service.remove(sorted(thread_ids - docs.keys()))
         # Only after the index commit: a crash before this line replays the batch.
         vectors.save(embedded, removed=thread_ids - docs.keys())
         db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))

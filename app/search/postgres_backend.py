@@ -58,7 +58,6 @@ _PASSAGE_LEAD = 40
 _CORRECTABLE_WORD = re.compile(r"\b(?!(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b)[^\W\d_]{3,}\b(?!:)")
 _VOCABULARY_WORD = re.compile(r"[^\W\d_]{3,64}")
 _SIMILARITY_CANDIDATES = 20
-_SIMILAR_CANDIDATES_PER_SLOT = 4
 
 _TSQUERY = " || ".join(f"websearch_to_tsquery('{language}', :text)" for language in LANGUAGES)
 _TITLE_TSQUERY = " || ".join(f"to_tsquery('{language}', :title_{{n}})" for language in LANGUAGES)
@@ -224,10 +223,10 @@ class PostgresBackend(InTransactionBackend):
                       WHERE vector @@ q.query ORDER BY rank DESC, thread_id DESC LIMIT :candidates) AS ranked
                 JOIN search_documents AS d USING (thread_id), (SELECT CAST(:query AS tsquery) AS query) AS q
                 ORDER BY ranked.rank DESC, d.thread_id DESC
-            """), {"query": query, "candidates": limit * _SIMILAR_CANDIDATES_PER_SLOT}).all()
-        # Relevance decides what is similar, standing the order (a stable sort keeps relevance within a standing).
-        answered_first = sorted(rows, key=lambda row: -row.standing)[:limit]
-        return [_hit(row) for row in answered_first]
+            """), {"query": query, "candidates": limit}).all()
+        # By relevance alone: the standing boost in the rank lets a resolved thread win among
+        # equally good matches, never over a clearly better one (issue #11).
+        return [_hit(row) for row in rows]
 
     def doc_versions(self) -> dict[int, str]:
         with self._engine.connect() as connection:

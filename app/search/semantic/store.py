@@ -105,6 +105,11 @@ def enabled() -> bool:
     return bool(current_app.config.get("SEARCH_SEMANTIC"))
 
 
+def follow_outbox() -> bool:
+    """Whether changes must reach the indexer for their vectors (also when the backend writes words in-transaction)."""
+    return enabled() and current_app.config.get("SEARCH_BACKEND") != "null"
+
+
 # ---------- read side ----------
 
 def nearest(text: str, limit: int) -> list[tuple[int, float]]:

@@ -1,7 +1,7 @@
 """thread vectors: sentence embeddings of threads for meaning-aware similar questions (issue #11)
 
-Revision ID: 0005_thread_vectors
-Revises: 0004_login_sessions
+Revision ID: 0006_thread_vectors
+Revises: 0005_search_documents
 Create Date: 2026-12-06 20:09:57.521749
 
 """
@@ -12,8 +12,8 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_thread_vectors'
-down_revision = '0004_login_sessions'
+revision = '0006_thread_vectors'
+down_revision = '0005_search_documents'
 branch_labels = None
 depends_on = None
 
