@@ -1,7 +1,7 @@
 """thread vectors: sentence embeddings of threads for meaning-aware similar questions (issue #11)
 
-Revision ID: 0006_thread_vectors
-Revises: 0005_search_documents
+Revision ID: 0007_thread_vectors
+Revises: 0006_notify
 Create Date: 2026-12-06 20:09:57.521749
 
 """
@@ -12,8 +12,8 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_thread_vectors'
-down_revision = '0005_search_documents'
+revision = '0007_thread_vectors'
+down_revision = '0006_notify'
 branch_labels = None
 depends_on = None
 
