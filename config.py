@@ -100,6 +100,8 @@ class Config:
     PREMODERATE_FIRST_POSTS = 0
     NEW_MEMBER_POSTS_PER_HOUR = 5
     TRUST_THRESHOLDS: dict = {}
+    # Reputation points per reason, overriding app.domain.reputation.DEFAULT_POINTS (JSON object).
+    REPUTATION_POINTS: dict = {}
     LANGUAGES = ["en", "de"]
     PAGE_CACHE_ENABLED = True
     PAGE_CACHE_URL = ""

@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.forum import bp as forum_bp
     from app.kb import bp as kb_bp
     from app.notifications import bp as notifications_bp
+    from app.people import bp as people_bp
     from app.staff import bp as staff_bp
 
     app.register_blueprint(errors_bp)
@@ -156,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(kb_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 

@@ -75,3 +75,7 @@ def register_cli(app: Flask) -> None:
     from app.moderation.cli import trust_cli
 
     app.cli.add_command(trust_cli)
+    from app.people.cli import badges_cli, reputation_cli
+
+    app.cli.add_command(reputation_cli)
+    app.cli.add_command(badges_cli)

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import bindparam, insert, text, update
 from werkzeug.security import generate_password_hash
 
-from app.domain import reputation
 from app.domain.business_hours import sla_due_at
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
@@ -71,7 +70,6 @@ class SeedReport:
 class _Person:
     id: int
     is_staff: bool
-    reputation: int = 0
 
 
 @dataclass
@@ -121,7 +119,7 @@ class ForumSeeder:
             name = f"{FIRST_NAMES[user_id % len(FIRST_NAMES)]}{'.staff' if role != 'member' else ''}{user_id}"
             joined = self.start - timedelta(days=self.rng.randint(0, 700))
             rows.append({"id": user_id, "username": name, "email": f"{name}@example.com",
-                         "password_hash": password_hash, "role": role, "reputation": 0, "created_at": joined})
+                         "password_hash": password_hash, "role": role, "reputation": 1, "created_at": joined})
             self.people.append(_Person(user_id, is_staff=role != Role.MEMBER.value))
         return rows
 
@@ -213,7 +211,6 @@ class ForumSeeder:
         chosen = max(candidates, key=lambda answer: answer["score"])
         at = thread["last_activity_at"] + timedelta(minutes=self.rng.randint(5, 3000))
         thread.update(status=ThreadStatus.RESOLVED.value, resolved_at=at, last_activity_at=at)
-        self.people[chosen["author_id"] - 1].reputation += reputation.ACCEPTED_ANSWER
         chunk.accepted.append({"target_id": thread["id"], "chosen_id": chosen["id"]})
         chunk.events.append(self._event(thread["id"], EventKind.ACCEPTED, asker.id, at,
                                         {"answer_id": chosen["id"]}))
@@ -233,7 +230,6 @@ class ForumSeeder:
         for voter in voters:
             value = 1 if self.rng.random() < 0.85 else -1
             score += value
-            author.reputation += reputation.vote_points(value, on_answer)
             chunk.votes.append({"user_id": voter.id, "thread_id": target.get("thread_id"),
                                 "answer_id": target.get("answer_id"), "value": value, "created_at": at})
         return score
@@ -265,10 +261,7 @@ def _write_chunk(connection, chunk: _Chunk, report: SeedReport) -> None:
 
 def _finish(connection, seeder: ForumSeeder) -> None:
     """Totals that depend on every chunk, and PostgreSQL sequences moved past the explicit ids."""
-    users, categories = User.__table__, Category.__table__
-    connection.execute(update(users).where(users.c.id == bindparam("person_id"))
-                       .values(reputation=bindparam("points")),
-                       [{"person_id": p.id, "points": p.reputation} for p in seeder.people])
+    categories = Category.__table__
     connection.execute(update(categories).where(categories.c.id == bindparam("category"))
                        .values(thread_count=bindparam("threads")),
                        [{"category": c, "threads": n} for c, n in seeder.thread_counts.items()])

@@ -126,4 +126,7 @@ def me():
 
 @bp.route("/users/<username>")
 def user(username):
-    return jsonify(user_json(browsing.user_by_name(username)))
+    from app.people.api import user_reputation_json
+
+    member = browsing.user_by_name(username)
+    return jsonify({**user_json(member), **user_reputation_json(member)})

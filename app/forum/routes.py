@@ -8,7 +8,7 @@ from app.request_limits import posting_limits, write_limit
 from app.forum import bp
 from app.forum.forms import AnswerForm, QuestionForm
 from app.markup import render_markdown
-from app.services import browsing, knowledge_base, posting, resolution, voting
+from app.services import browsing, knowledge_base, people, posting, resolution, voting
 from app.services.errors import ServiceError, TooLarge, ValidationFailed
 
 
@@ -207,4 +207,5 @@ def preview():
 
 @bp.route("/users/<username>")
 def profile(username):
-    return render_template("forum/profile.html", profile=browsing.profile(username))
+    forum_profile = browsing.profile(username)
+    return render_template("forum/profile.html", profile=forum_profile, standing=people.profile(forum_profile.user))

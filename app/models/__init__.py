@@ -28,6 +28,7 @@ from app.models.moderation import (
 )
 from app.models.knowledge import DeflectionEvent, HelpfulVote
 from app.models.notifications import EmailConfirmation, MailMessage, NotificationPreference, ThreadFollow, UsedToken
+from app.models.reputation import BadgeAward, ReputationEvent, VisitDay
 from app.models.search import SearchDocument, SearchOutbox, SearchWord
 from app.models.semantic import ThreadVector
 from app.models.staff import (
@@ -44,7 +45,7 @@ from app.models.user import STAFF_ROLES, ApiToken, LoginSession, Role, User
 __all__ = [
     "AuditEntry", "Flag", "FlagReason", "HouseRules", "RecentPost", "ReviewItem", "ReviewKind", "Sanction",
     "SanctionKind", "WatchedWord", "WatchedWordMode", "post_key",
-    "Announcement", "Answer", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "DomainEvent", "HelpfulVote",
+    "Announcement", "Answer", "BadgeAward", "ReputationEvent", "VisitDay", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "DomainEvent", "HelpfulVote",
     "LoginSession", "Notification", "Role", "STAFF_ROLES",
     "SearchDocument", "SearchOutbox", "SearchWord", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "ThreadVector", "User", "Visibility", "Vote",
     "announcement_categories", "department_members", "thread_tags",

@@ -31,7 +31,12 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER.value)
     locale: Mapped[str | None] = mapped_column(String(8))
-    reputation: Mapped[int] = mapped_column(default=0)
+    # A cache of 1 + the reputation ledger's sum (app.services.reputation_ledger); shown beside the name.
+    reputation: Mapped[int] = mapped_column(default=1)
+    # Badge counts kept with each award, so every author name shows them without a query.
+    gold_badges: Mapped[int] = mapped_column(default=0)
+    silver_badges: Mapped[int] = mapped_column(default=0)
+    bronze_badges: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Trust (app.domain.trust): stored, recomputed on the events that change it; staff may lock it.

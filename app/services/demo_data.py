@@ -2,12 +2,13 @@
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from app import clock
 from app.extensions import db
-from app.models import Category, Department, Thread, User
-from app.services import accounts, canned_replies, posting, resolution, resolution_check, sla, staff_queue, trust, voting
+from app.models import BadgeAward, Category, Department, Thread, ThreadStatus, User, VisitDay
+from app.services import accounts, badges, canned_replies, posting, resolution, resolution_check, sla, staff_queue, \
+    trust, voting
 
 DEMO_PASSWORD = "peerdesk-demo-2026"
 
@@ -147,8 +148,11 @@ def load(seed: int = 7) -> str:
         user.created_at = moment
     trust.recompute_all()
     sla.run_scheduled_work()
+    _visits_and_views(rng, members, real_now)
+    badges.backfill()
+    awarded = db.session.scalar(select(func.count(BadgeAward.id)))
     return (f"Loaded {len(CATEGORIES)} categories, {len(DEPARTMENTS)} departments, "
-            f"{len(staff) + len(members)} users and {len(questions)} threads. "
+            f"{len(staff) + len(members)} users, {len(questions)} threads and {awarded} badges. "
             f"Every demo account uses the password {DEMO_PASSWORD!r}: "
             + ", ".join(f"{name} ({role})" for name, role in STAFF) + ", members " + ", ".join(MEMBERS) + ".")
 
@@ -201,3 +205,22 @@ def _staff_case(rng, frozen, thread, asker, staff, real_now) -> None:
         resolution_check.confirm_solved(asker, thread)
     elif reply < 0.8:
         resolution_check.report_not_solved(asker, thread, "Still happening after the update.")
+
+
+def _visits_and_views(rng, members, real_now) -> None:
+    """History the services cannot replay: days members visited (some daily) and popular solved questions.
+
+    Written directly, then `badges.backfill()` awards what they earned
+    (Regular, Knowledge Builder), dated when it was earned.
+    """
+    for member in members:
+        joined = real_now - timedelta(days=rng.randint(50, 400))
+        db.session.execute(update(User).where(User.id == member.id).values(created_at=joined))
+        for offset in sorted(rng.sample(range(45), rng.choice((5, 12, 20, 34, 41)))):
+            seen = real_now - timedelta(days=offset)
+            db.session.add(VisitDay(user_id=member.id, day=seen.date(), first_seen_at=seen))
+    resolved = list(db.session.scalars(select(Thread.id).where(Thread.status == ThreadStatus.RESOLVED.value)
+                                       .order_by(Thread.id)))
+    for thread_id in rng.sample(resolved, min(3, len(resolved))):
+        db.session.execute(update(Thread).where(Thread.id == thread_id).values(view_count=rng.randint(1000, 2400)))
+    db.session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import clock, events, policy
+from app.domain.badges import VIEW_MILESTONE
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.models import (
@@ -103,8 +104,16 @@ def list_articles(category: str | None = None, tag: str | None = None, page: int
 
 
 def count_view(thread_id: int) -> None:
-    """One more reader: a single atomic UPDATE, committed on its own."""
-    db.session.execute(update(Thread).where(Thread.id == thread_id).values(view_count=Thread.view_count + 1))
+    """One more reader: a single atomic UPDATE, committed on its own.
+
+    Every VIEW_MILESTONE-th view is announced (`thread_views_reached`), so
+    what depends on views (the Knowledge Builder badge) reacts without
+    anything scanning view counts.
+    """
+    views = db.session.scalar(update(Thread).where(Thread.id == thread_id)
+                              .values(view_count=Thread.view_count + 1).returning(Thread.view_count))
+    if views and views % VIEW_MILESTONE == 0:
+        events.announce("thread_views_reached", thread_id=thread_id, views=views)
     db.session.commit()
 
 

@@ -1,14 +1,13 @@
 """Accepting an answer resolves a thread; un-accepting re-opens it."""
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app import clock, events, policy
 from app.converters import MAX_DATABASE_ID
-from app.domain import reputation
 from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.models import Answer, Thread, ThreadStatus, User, Visibility
-from app.services import search_outbox, timeline
+from app.services import reputation_ledger, search_outbox, timeline
 from app.services.errors import ValidationFailed
 
 
@@ -26,11 +25,6 @@ def _open_status(thread: Thread) -> str:
     return ThreadStatus.ANSWERED.value if answered_by_other else ThreadStatus.UNANSWERED.value
 
 
-def _change_reputation(user_id: int, points: int) -> None:
-    if points:
-        db.session.execute(update(User).where(User.id == user_id).values(reputation=User.reputation + points))
-
-
 def accept(actor: User, thread: Thread, answer_id, *, kind: str = EventKind.ACCEPTED) -> Thread:
     policy.can_accept(actor, thread).enforce()
     is_id = isinstance(answer_id, int) and 0 < answer_id <= MAX_DATABASE_ID
@@ -42,11 +36,11 @@ def accept(actor: User, thread: Thread, answer_id, *, kind: str = EventKind.ACCE
         raise ValidationFailed(_("This question is closed."))
     now = clock.now()
     previous = thread.accepted_answer
-    if previous is not None and previous.id != chosen.id and previous.author_id != thread.author_id:
-        _change_reputation(previous.author_id, -reputation.ACCEPTED_ANSWER)
-    if previous is None or previous.id != chosen.id:
-        if chosen.author_id != thread.author_id:
-            _change_reputation(chosen.author_id, reputation.ACCEPTED_ANSWER)
+    newly_chosen = previous is None or previous.id != chosen.id
+    if previous is not None and newly_chosen:
+        reputation_ledger.answer_unaccepted(thread_id=thread.id, answer_id=previous.id)
+    if newly_chosen:
+        reputation_ledger.answer_accepted(thread=thread, answer=chosen, accepter_id=actor.id)
     thread.accepted_answer = chosen
     thread.status = ThreadStatus.RESOLVED.value
     thread.resolved_at = now
@@ -69,8 +63,7 @@ def unaccept(actor: User, thread: Thread) -> Thread:
     if previous is None:
         raise ValidationFailed(_("No answer is accepted."))
     now = clock.now()
-    if previous.author_id != thread.author_id:
-        _change_reputation(previous.author_id, -reputation.ACCEPTED_ANSWER)
+    reputation_ledger.answer_unaccepted(thread_id=thread.id, answer_id=previous.id)
     thread.accepted_answer = None
     thread.status = _open_status(thread)
     thread.resolved_at = None

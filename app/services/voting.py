@@ -8,16 +8,19 @@ withdrawal on `WHERE value = <what was read>`. A write that finds the vote
 changed under it rolls back and starts again from a fresh read, so the score
 and the author's reputation move exactly once per real change, on SQLite and
 PostgreSQL alike, whatever isolation the database gives.
+
+The vote, the post's score, the reputation ledger rows and the `voted`
+event are one transaction: a vote never exists without its reputation, and
+withdrawing or changing it reverses exactly the rows it wrote.
 """
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import events, policy
-from app.domain import reputation
 from app.extensions import db
 from app.models import Answer, Thread, User, Vote
-from app.services import search_outbox
+from app.services import reputation_ledger, search_outbox
 from app.services.errors import Conflict, ValidationFailed
 
 #: Fresh reads a vote gets when others change it at the same moment, before it answers 409.
@@ -50,11 +53,10 @@ def _record(voter: User, target, value: int, on_answer: bool) -> int:
     model = Answer if on_answer else Thread
     db.session.execute(update(model).where(model.id == target.id).values(score=model.score + value - old)
                        .execution_options(synchronize_session=False))
-    points = reputation.vote_points(value, on_answer) - reputation.vote_points(old, on_answer)
-    if points:
-        db.session.execute(update(User).where(User.id == target.author_id)
-                           .values(reputation=User.reputation + points).execution_options(synchronize_session=False))
     thread_id = target.thread_id if on_answer else target.id
+    reputation_ledger.vote_changed(voter_id=voter.id, author_id=target.author_id,
+                                   author_is_staff=bool(on_answer and target.is_staff), thread_id=thread_id,
+                                   answer_id=target.id if on_answer else None, old=old, new=value)
     search_outbox.enqueue(thread_id)
     events.announce("voted", thread_id=thread_id, actor_id=voter.id, answer_id=target.id if on_answer else None,
                     author_id=target.author_id, value=value, previous=old)

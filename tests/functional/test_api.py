@@ -63,7 +63,7 @@ def test_ask_answer_vote_accept_round_trip(world, api):
 
     reopened = api.call("DELETE", f"/api/v1/threads/{thread['id']}/accept", alice)
     assert reopened.get_json()["status"] == "answered"
-    assert api.call("GET", "/api/v1/users/bob").get_json()["reputation"] == 0
+    assert api.call("GET", "/api/v1/users/bob").get_json()["reputation"] == 1
 
 
 def test_validation_errors_name_the_fields(world, api):

@@ -4,8 +4,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.reputation import DEFAULT_POINTS, STARTING_REPUTATION, Reason
 from app.extensions import db
 from app.models import Answer, Thread, User, Vote
+from app.services import reputation_ledger
 
 ATTEMPTS = 10
 
@@ -61,9 +63,8 @@ def test_identical_votes_at_once_count_once(app, api, voted_thread, kind):
     assert set(statuses) <= {200, 409}, statuses
     score, total, rows, reputation = _state(app, model, target_id, voted_thread["asker"].id)
     assert (score, total, rows) == (1, 1, 1)
-    with app.app_context():
-        from app.domain import reputation as points
-        assert reputation == reputation_before + points.vote_points(1, kind == "answer")
+    gained = DEFAULT_POINTS[Reason.ANSWER_UPVOTED if kind == "answer" else Reason.QUESTION_UPVOTED]
+    assert reputation == reputation_before + gained
 
 
 def test_mixed_votes_at_once_leave_a_score_equal_to_the_stored_vote(app, api, voted_thread):
@@ -74,5 +75,7 @@ def test_mixed_votes_at_once_leave_a_score_equal_to_the_stored_vote(app, api, vo
     statuses = _vote_at_once(app, token, f"/api/v1/threads/{thread_id}/vote", [-1, 0, 1, -1, 0] * 2)
 
     assert set(statuses) <= {200, 409}, statuses
-    score, total, rows, _ = _state(app, Thread, thread_id, voted_thread["asker"].id)
+    score, total, rows, reputation = _state(app, Thread, thread_id, voted_thread["asker"].id)
     assert score == total and rows <= 1
+    with app.app_context():
+        assert reputation == STARTING_REPUTATION + reputation_ledger.ledger_sums().get(voted_thread["asker"].id, 0)
