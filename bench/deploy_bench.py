@@ -355,9 +355,10 @@ def scale(args) -> None:
         "# Deployment scaling: mixed workload through nginx",
         "",
         f"- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores shared by wrk, nginx, "
-        f"PostgreSQL, Redis, the servers and other people's work; load average {os.getloadavg()[0]:.1f} at the end",
+        f"PostgreSQL, Redis, the servers and other people's work; load average {os.getloadavg()[0]:.1f} at the end "
+        "(the machine's other tenants ran test suites and benchmarks throughout)",
         f"- PostgreSQL: {facts['threads']:,} threads, {facts['answers']:,} answers, {facts['users']:,} users "
-        f"({facts['seed']}; search reindex {facts['reindex_seconds']:.0f} s); search backend postgres",
+        f"({facts['seed']}; search documents built in SQL in {facts['reindex_seconds']:.0f} s); search backend postgres",
         f"- deploy/local.py: N × gunicorn (1 worker, gthread, 100 threads) behind nginx (route-cookie hashing), "
         f"`flask jobs`, Redis for Socket.IO and rate limits (limits raised: one wrk host is one client)",
         f"- wrk -t2 -c{args.connections} -d{args.duration} --latency, bench/mixed_workload.lua: 80 % reads "

@@ -176,13 +176,22 @@ def measure_peerdesk(out: Path, args, page_cache: bool) -> dict[str, list]:
         log.close()
 
 
-def flaskbb_results(out: Path) -> dict[str, list]:
+def recorded(out: Path, labels: dict[str, str]) -> dict[str, list]:
+    """Parsed wrk runs from a results folder (run.sh's and ours share its raw/ folder)."""
     results = {}
-    for name, label in (("topic", "flaskbb_topic"), ("list", "flaskbb_forum"), ("search_rare", "flaskbb_search_rare"),
-                        ("search_common", "flaskbb_search_common"), ("ceiling", "ceiling_topic")):
+    for name, label in labels.items():
         runs = sorted((out / "raw").glob(f"{label}.run*.txt"))
         results[name] = [parse_wrk(path.read_text()) for path in runs]
     return results
+
+
+def flaskbb_results(out: Path) -> dict[str, list]:
+    return recorded(out, {"topic": "flaskbb_topic", "list": "flaskbb_forum", "search_rare": "flaskbb_search_rare",
+                          "search_common": "flaskbb_search_common", "ceiling": "ceiling_topic"})
+
+
+def peerdesk_results(out: Path, label: str) -> dict[str, list]:
+    return recorded(out, {name: f"{label}_{name}" for name in ("topic", "list", "search_rare", "search_common")})
 
 
 def median(runs, field):
@@ -199,10 +208,13 @@ def report(out: Path, args, flaskbb: dict, peerdesk: dict, nocache: dict, starte
     names = {"topic": "topic page (6 posts)", "list": "topic list of a forum, page 1",
              "search_rare": f"search \"{RARE_WORD}\" (rare)", "search_common": f"search \"{COMMON_WORD}\" (common)"}
     for key, title in names.items():
-        fbb, on, off = (median(r[key], "requests_per_second") for r in (flaskbb, peerdesk, nocache))
-        p50 = " / ".join(f"{median(r[key], 'p50_ms'):,.0f} ms" for r in (flaskbb, peerdesk, nocache))
+        fbb, on, off = (median(r[key], "requests_per_second") if r[key] else 0.0 for r in (flaskbb, peerdesk, nocache))
+        p50 = " / ".join(f"{median(r[key], 'p50_ms'):,.0f} ms" if r[key] and median(r[key], "requests") else "–"
+                         for r in (flaskbb, peerdesk, nocache))
         errors = sum(run.errors for r in (flaskbb, peerdesk, nocache) for run in r[key])
-        rows.append(f"| {title} | {fbb:,.1f} | {on:,.1f} / {off:,.1f} | {on / fbb:,.1f}× / {off / fbb:,.1f}× "
+        versus = (f"{on / fbb:,.1f}× / {off / fbb:,.1f}×" if fbb
+                  else f"∞ (FlaskBB finished no request in {args.duration})")
+        rows.append(f"| {title} | {fbb:,.1f} | {on:,.1f} / {off:,.1f} | {versus} "
                     f"| {on / ceiling:.3f} / {off / ceiling:.3f} | {fbb / ceiling:.3f} | {p50} | {errors} |")
     return "\n".join([
         "# Peerdesk beside FlaskBB 2.2.0 and bare Flask (one run)",
@@ -234,7 +246,16 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", default="3s")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep the Peerdesk database of the last run")
+    parser.add_argument("--report-from", type=Path, help="only write the table from a finished run's folder")
     args = parser.parse_args(argv)
+    if args.report_from:
+        started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(args.report_from.stat().st_mtime))
+        text = report(args.report_from, args, flaskbb_results(args.report_from),
+                      peerdesk_results(args.report_from, "peerdesk"),
+                      peerdesk_results(args.report_from, "peerdesk_nocache"), started)
+        (BENCH_DIR / "results" / "peer-flaskbb.md").write_text(text)
+        print(text)
+        return 0
     if not (PEER_DATA / "flaskbb-data" / "populate.json").exists():
         print(f"SKIPPED: run {PEER_BENCH}/setup.sh first (BENCH_DIR={PEER_DATA})")
         return 0
@@ -243,9 +264,10 @@ def main(argv=None) -> int:
         load_peer_data()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     out = run_peer_bench(args)
-    peerdesk = measure_peerdesk(out, args, page_cache=True)
-    nocache = measure_peerdesk(out, args, page_cache=False)
-    text = report(out, args, flaskbb_results(out), peerdesk, nocache, started)
+    measure_peerdesk(out, args, page_cache=True)  # recorded in out/raw, read back like FlaskBB's runs
+    measure_peerdesk(out, args, page_cache=False)
+    text = report(out, args, flaskbb_results(out), peerdesk_results(out, "peerdesk"),
+                  peerdesk_results(out, "peerdesk_nocache"), started)
     path = BENCH_DIR / "results" / "peer-flaskbb.md"
     path.write_text(text)
     print("\n" + text + f"\nWritten to {path.relative_to(REPO_ROOT)}")
