@@ -636,3 +636,25 @@ def test_null_backend_keeps_and_finds_nothing():
 def test_search_query_refuses_values_it_cannot_mean(arguments):
     with pytest.raises(ValueError):
         SearchQuery("printer", **arguments)
+
+
+# PostgreSQL: many matches are ranked among candidates, and counted up to a bound
+
+
+def test_postgres_ranks_candidates_by_title_and_standing_among_many_matches(backend, monkeypatch):
+    if not on_postgres(backend):
+        pytest.skip("Whoosh ranks every match")
+    from app.search import postgres_backend
+
+    monkeypatch.setattr(postgres_backend, "RANKED_IN_FULL", 3)
+    monkeypatch.setattr(postgres_backend, "CANDIDATES", 2)
+    monkeypatch.setattr(postgres_backend, "COUNTED_EXACTLY", 6)
+    backend.index(thread_doc(n, f"Question {n}", "The toner is low. Toner again.") for n in range(1, 9))
+    backend.index([thread_doc(20, "Toner smudges", "Since today."),
+                   thread_doc(21, "Question", "Toner.", status="resolved", accepted="Shake it.")])
+
+    page = search(backend, "toner", per_page=2)
+
+    assert ids(page) == [20, 21]  # the title match, then the resolved one; neither is the newest
+    assert (page.total_is_exact, page.total >= 6) == (False, True)
+    assert search(backend, "smudges").total_is_exact
