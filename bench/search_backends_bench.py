@@ -21,6 +21,12 @@ backends, < 150 ms at 500,000 on PostgreSQL.
 
 ``--keep`` leaves the database (peerdesk_bench_search_<threads>) and index for
 ``--reuse``, which only measures.
+
+``--copies K --from-threads N`` (PostgreSQL only) builds the forum of K × N
+threads by bulk SQL from the kept N-thread database instead of seeding it:
+its threads and their search documents are copied K - 1 more times under new
+ids (every posting list K times as long; the vocabulary stays that of the
+seeded forum), then the indexes are rebuilt and the tables analysed.
 """
 import argparse
 import json
@@ -38,7 +44,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 RESULTS_DIR = BENCH_DIR / "results"
 QUERIES_FILE = RESULTS_DIR / "search-queries.json"
-KINDS = ("common", "rare", "three", "common, resolved only", "similar")
+# The baseline shows what the machine's load adds to any request's database work.
+KINDS = ("baseline: one thread by primary key", "common", "rare", "three", "common, resolved only", "similar")
 TARGETS_MS = {50_000: 50.0, 500_000: 150.0}
 
 
@@ -50,6 +57,8 @@ def parse_args(argv):
     parser.add_argument("--queries", type=int, default=60, help="queries per kind")
     parser.add_argument("--keep", action="store_true", help="keep the database and index for --reuse")
     parser.add_argument("--reuse", action="store_true", help="measure the database and index kept by --keep")
+    parser.add_argument("--copies", type=int, default=0, help="build K × --from-threads threads by copying")
+    parser.add_argument("--from-threads", type=int, default=50_000)
     return parser.parse_args(argv)
 
 
@@ -68,6 +77,50 @@ def prepare_database(name: str, reuse: bool) -> str:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return POSTGRES_SERVER_URL + name
+
+
+def copy_forum(source_threads: int, copies: int) -> tuple[str, str]:
+    """A database of ``copies`` × the kept ``source_threads`` forum, by bulk SQL; (its name, a summary)."""
+    source, name = database_name(source_threads), database_name(source_threads * copies)
+    started = time.perf_counter()
+    admin = create_engine(POSTGRES_SERVER_URL + "postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+    admin.dispose()
+    engine = create_engine(POSTGRES_SERVER_URL + name, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("SET maintenance_work_mem = '512MB'"))
+        indexes = connection.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_documents' "
+            "AND indexname NOT LIKE 'pk_%'")).all()
+        for index_name, _ in indexes:
+            connection.execute(text(f'DROP INDEX "{index_name}"'))
+        columns = {table: [row[0] for row in connection.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = :t ORDER BY ordinal_position"),
+            {"t": table})] for table in ("threads", "search_documents")}
+        for copy in range(1, copies):
+            offset = copy * source_threads
+            thread_values = ", ".join(
+                f"id + {offset}" if column == "id" else "NULL" if column == "accepted_answer_id" else column
+                for column in columns["threads"])
+            connection.execute(text(f"INSERT INTO threads ({', '.join(columns['threads'])}) "
+                                    f"SELECT {thread_values} FROM threads WHERE id <= {source_threads}"))
+            document_values = ", ".join(f"thread_id + {offset}" if column == "thread_id" else column
+                                        for column in columns["search_documents"])
+            connection.execute(text(f"INSERT INTO search_documents ({', '.join(columns['search_documents'])}) "
+                                    f"SELECT {document_values} FROM search_documents "
+                                    f"WHERE thread_id <= {source_threads}"))
+            print(f"  copy {copy + 1} of {copies} written", flush=True)
+        for _, definition in indexes:
+            connection.execute(text(definition))
+        connection.execute(text("VACUUM ANALYZE threads"))
+        connection.execute(text("VACUUM ANALYZE search_documents"))
+    engine.dispose()
+    return name, (f"- {source_threads * copies:,} threads: the kept {source_threads:,}-thread forum's threads and "
+                  f"search documents copied {copies - 1} more times under new ids by bulk SQL "
+                  f"({time.perf_counter() - started:.0f} s with the index builds); every posting list "
+                  f"{copies} times as long, the vocabulary that of the seeded forum")
 
 
 def drop_database(name: str) -> None:
@@ -158,8 +211,13 @@ def measure(app, pools: dict[str, list[str]]) -> dict[str, list[float]]:
     from app.search import SearchQuery
     from app.services import search as search_service
 
+    from app.models import Thread
+
     timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    rng = random.Random(5)
     runs = {
+        "baseline: one thread by primary key": [(lambda n=rng.randint(1, 50_000): db.session.get(Thread, n))
+                                                for _ in pools["common"]],
         "common": [(lambda q=q: search_service.search(SearchQuery(q, per_page=10))) for q in pools["common"]],
         "rare": [(lambda q=q: search_service.search(SearchQuery(q, per_page=10))) for q in pools["rare"]],
         "three": [(lambda q=q: search_service.search(SearchQuery(q, per_page=10))) for q in pools["three"]],
@@ -189,10 +247,17 @@ def percentile(values: list[float], share: float) -> float:
 def main(argv=None) -> int:
     args = parse_args(argv)
     backends = args.backends.split(",")
-    name = database_name(args.threads)
+    summary = []
+    if args.copies:
+        if backends != ["postgres"]:
+            raise SystemExit("--copies builds a PostgreSQL forum: use --backends postgres")
+        name, line = copy_forum(args.from_threads, args.copies)
+        summary.append(line)
+        args.threads, args.reuse = args.from_threads * args.copies, True
+    else:
+        name = database_name(args.threads)
     database_url = prepare_database(name, args.reuse)
     apps = {}
-    summary = []
     try:
         seed_app = make_app(database_url, backends[0])
         if not args.reuse:
