@@ -219,7 +219,8 @@ class PostgresBackend(InTransactionBackend):
             return self._suggestion(connection, clean_text(text_))
 
     def similar(self, title: str, limit: int = 5) -> list[SearchHit]:
-        """Threads whose titles and tags (else questions and accepted answers) share the title's rarest words."""
+        """Threads whose titles and tags share the title's rarest words; when fewer than ``limit``,
+        also threads whose questions or accepted answers do."""
         title = clean_text(title)
         if not title or limit < 1:
             return []
