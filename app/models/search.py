@@ -45,6 +45,7 @@ class SearchDocument(db.Model):
     __table_args__ = (
         Index("ix_search_documents_vector", "vector", postgresql_using="gin"),
         Index("ix_search_documents_head_vector", "head_vector", postgresql_using="gin"),
+        Index("ix_search_documents_standing", "standing", "score", "thread_id"),
         Index("ix_search_documents_tags", "tags", postgresql_using="gin"),
         Index("ix_search_documents_created_at", "created_at"),
     )

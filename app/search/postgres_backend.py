@@ -60,14 +60,20 @@ _VOCABULARY_WORD = re.compile(r"[^\W\d_]{3,64}")
 _SIMILARITY_CANDIDATES = 20
 # Ranking reads each matching thread's whole vector (out of line, compressed):
 # tens of µs a thread. Up to RANKED_IN_FULL matches are all ranked; beyond,
-# only candidates: the CANDIDATES best by title and tags (``head_vector``,
-# small and inline) and the CANDIDATES best-standing ones (their rows are
-# narrow: no vector is read), so a word found in most threads costs about
-# what a rarer one does. Totals are counted exactly up to COUNTED_EXACTLY
-# matches and estimated by the planner beyond.
+# only candidates: the CANDIDATES best-standing threads with the words in their
+# title or tags (``head_vector``, small and inline), and the CANDIDATES
+# best-standing threads with the words anywhere, so a word found in most
+# threads costs about what a rarer one does. Totals are counted exactly up to
+# COUNTED_EXACTLY matches when the planner expects at most ESTIMATED_ONLY,
+# and are the planner's estimate otherwise (``total_is_exact`` False).
 RANKED_IN_FULL = 200
 CANDIDATES = 100
 COUNTED_EXACTLY = 1_000
+ESTIMATED_ONLY = 20_000
+# Where the words stand in more than this share of threads, the best-standing
+# matches are found by walking the standing index and testing each thread
+# (a few more than CANDIDATES are read); below it, by the GIN index.
+_WALK_SHARE = 0.1
 
 _TSQUERY = " || ".join(f"websearch_to_tsquery('{language}', :text)" for language in LANGUAGES)
 _TITLE_TSQUERY = " || ".join(f"to_tsquery('{language}', :title_{{n}})" for language in LANGUAGES)
@@ -285,7 +291,7 @@ class PostgresBackend(InTransactionBackend):
         # A sequential scan would evaluate `vector @@ query` row by row, reading
         # every thread's whole vector; the GIN index answers it without.
         connection.execute(text("SET LOCAL enable_seqscan = off"))
-        total, exact = self._count(connection, query_from, where, params)
+        total, exact, share = self._count(connection, query_from, where, params)
         offset = (search.page - 1) * search.per_page
         if words is None or search.sort == "newest":
             order = "ranked.created_at DESC, d.thread_id DESC"
@@ -296,7 +302,7 @@ class PostgresBackend(InTransactionBackend):
             among = ""
             if total > RANKED_IN_FULL:
                 params["candidates"] = self._candidates(connection, query_from, where, filters, params,
-                                                        max(CANDIDATES, offset + search.per_page))
+                                                        max(CANDIDATES, offset + search.per_page), share)
                 among = " AND thread_id = ANY(CAST(:candidates AS integer[]))"
             ranked_sql = (f"SELECT thread_id, created_at, {_rank('q.query')} AS rank "
                           f"FROM search_documents{query_from} WHERE {where}{among} "
@@ -316,28 +322,49 @@ class PostgresBackend(InTransactionBackend):
             total_is_exact=exact,
         )
 
-    def _count(self, connection, query_from: str, where: str, params: dict) -> tuple[int, bool]:
-        """How many threads match: exact up to COUNTED_EXACTLY, else the planner's estimate."""
+    def _count(self, connection, query_from: str, where: str, params: dict) -> tuple[int, bool, float]:
+        """How many threads match, whether that is exact, and the planner's share of threads matching.
+
+        Counting visits every match, so it stops at COUNTED_EXACTLY, and is
+        skipped where the planner expects more than ESTIMATED_ONLY.
+        """
+        estimate = self._count_estimate(connection, query_from, where, params)
+        share = estimate / self._documents(connection)
+        if estimate > ESTIMATED_ONLY:
+            return estimate, False, share
         counted = connection.execute(text(
             f"SELECT count(*) FROM (SELECT 1 FROM search_documents{query_from} WHERE {where} "
             "LIMIT :most) AS counted"), {**params, "most": COUNTED_EXACTLY}).scalar_one()
         if counted < COUNTED_EXACTLY:
-            return counted, True
+            return counted, True, share
+        return max(estimate, counted), False, share
+
+    def _count_estimate(self, connection, query_from: str, where: str, params: dict) -> int:
+        """The planner's estimate of the matches (from the column statistics: no row is read)."""
         plan = connection.execute(text(
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents{query_from} WHERE {where}"), params).scalar_one()
-        return max(round(plan[0]["Plan"]["Plan Rows"]), counted), False
+        return round(plan[0]["Plan"]["Plan Rows"])
+
+    def _documents(self, connection) -> float:
+        return connection.execute(text(
+            "SELECT greatest(reltuples, 1) FROM pg_class WHERE relname = 'search_documents'")).scalar_one()
 
     def _candidates(self, connection, query_from: str, where: str, filters: str, params: dict,
-                    count: int) -> list[int]:
-        """The threads worth ranking among very many matches: best by title and tags, and best standing."""
+                    count: int, share: float) -> list[int]:
+        """The threads worth ranking among very many matches (see RANKED_IN_FULL)."""
+        # "+ 0" takes the standing index out of the planner's hands: it would walk
+        # it testing `vector @@ query` (reading each vector) even for rarer words.
+        standing = "standing" if share > _WALK_SHARE else "standing + 0"
+        head_where = f"head_vector @@ q.query AND {filters}"
+        head_share = self._count_estimate(connection, query_from, head_where, params) / self._documents(connection)
+        head_standing = "standing" if head_share > _WALK_SHARE / 10 else "standing + 0"
         by_head = connection.execute(text(
-            f"SELECT thread_id FROM search_documents{query_from} WHERE head_vector @@ q.query AND {filters} "
-            f"ORDER BY {_rank('q.query', 'head_vector')} DESC, thread_id DESC LIMIT :count"),
+            f"SELECT thread_id FROM search_documents{query_from} WHERE {head_where} "
+            f"ORDER BY {head_standing} DESC, score DESC, thread_id DESC LIMIT :count"),
             {**params, "count": count}).scalars().all()
         by_standing = connection.execute(text(
             f"SELECT thread_id FROM search_documents{query_from} WHERE {where} "
-            # "+ 0": no index order to walk, which would test `vector @@ query` row by row.
-            "ORDER BY standing + 0 DESC, score DESC, thread_id DESC LIMIT :count"),
+            f"ORDER BY {standing} DESC, score DESC, thread_id DESC LIMIT :count"),
             {**params, "count": count}).scalars().all()
         return sorted(set(by_head) | set(by_standing))
 

@@ -41,10 +41,12 @@ def upgrade():
         batch_op.alter_column('head_vector', existing_type=VECTOR, nullable=False)
         batch_op.create_index('ix_search_documents_head_vector', ['head_vector'], unique=False,
                               postgresql_using='gin')
+        batch_op.create_index('ix_search_documents_standing', ['standing', 'score', 'thread_id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('search_documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_documents_standing')
         batch_op.drop_index('ix_search_documents_head_vector')
         batch_op.drop_column('head_vector')
     if op.get_bind().dialect.name == 'postgresql':
