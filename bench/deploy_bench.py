@@ -110,12 +110,13 @@ def _weighted(expression: str, letter: str) -> str:
 
 
 BULK_DOCUMENTS = f"""
-    INSERT INTO search_documents (thread_id, vector, title, tags, category, status, score, standing, created_at,
-                                  version, highlight_source, accepted_excerpt)
+    INSERT INTO search_documents (thread_id, vector, head_vector, title, tags, category, status, score, standing,
+                                  created_at, version, highlight_source, accepted_excerpt)
     SELECT t.id,
            {_weighted('t.title', 'A')} || {_weighted("coalesce(tg.tag_text, '')", 'B')}
            || {_weighted('q.text', 'C')} || {_weighted("coalesce(acc.text, '')", 'C')}
            || {_weighted("coalesce(oth.text, '')", 'D')},
+           {_weighted('t.title', 'A')} || {_weighted("coalesce(tg.tag_text, '')", 'B')},
            t.title, coalesce(tg.tags, '{{}}'), c.slug, t.status, t.score,
            CASE WHEN t.status = 'resolved' THEN 2 WHEN acc.text IS NOT NULL THEN 1 ELSE 0 END,
            t.created_at, 'bulk-seed', left(q.text, 400) || E'\\n' || left(coalesce(acc.text, oth.text, ''), 200),
