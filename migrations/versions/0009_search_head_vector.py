@@ -1,7 +1,7 @@
 """search documents: a small title-and-tags vector to rank common words by, narrow rows
 
-Revision ID: 0008_search_head_vector
-Revises: 0007_thread_vectors
+Revision ID: 0009_search_head_vector
+Revises: 0008_reputation
 Create Date: 2026-12-06 21:15:00
 
 Ranking every thread that holds a common word by its whole-text vector costs
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 
-revision = '0008_search_head_vector'
-down_revision = '0007_thread_vectors'
+revision = '0009_search_head_vector'
+down_revision = '0008_reputation'
 branch_labels = None
 depends_on = None
 
