@@ -99,6 +99,7 @@ class Config:
     FLAG_HIDE_THRESHOLD = 3
     PREMODERATE_FIRST_POSTS = 0
     NEW_MEMBER_POSTS_PER_HOUR = 5
+    REPEAT_TEXT_WINDOW_MINUTES = 60
     TRUST_THRESHOLDS: dict = {}
     # Reputation points per reason, overriding app.domain.reputation.DEFAULT_POINTS (JSON object).
     REPUTATION_POINTS: dict = {}
@@ -166,6 +167,7 @@ class TestingConfig(Config):
     NEW_MEMBER_POSTS_PER_HOUR = 100000
     # Tests that write rows directly would read stale pages; the page cache's own tests switch it on.
     PAGE_CACHE_ENABLED = False
+    REPEAT_TEXT_WINDOW_MINUTES = 0
 
 
 class ProductionConfig(Config):

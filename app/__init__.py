@@ -147,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.errors import bp as errors_bp
     from app.forum import bp as forum_bp
     from app.kb import bp as kb_bp
+    from app.moderation import bp as moderation_bp
     from app.notifications import bp as notifications_bp
     from app.people import bp as people_bp
     from app.staff import bp as staff_bp
@@ -158,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kb_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 

@@ -13,6 +13,7 @@ database, so asking the policy for every answer on a page costs no query.
 Trust levels (app.domain.trust) become privileges here; staff, moderators
 and admins hold every member privilege.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -194,10 +195,13 @@ def can_post_links(user) -> Decision:
                     "first, then links work."))
 
 
-def holds_for_review(user, posts_written: int) -> bool:
-    """Pre-moderation: a new member's first PREMODERATE_FIRST_POSTS posts wait for a moderator (0 = off)."""
+def holds_for_review(user, posts_written: Callable[[], int]) -> bool:
+    """Pre-moderation: a new member's first PREMODERATE_FIRST_POSTS posts wait for a moderator (0 = off).
+
+    `posts_written` is called only when pre-moderation applies, so it costs no query otherwise.
+    """
     first_posts = _setting("PREMODERATE_FIRST_POSTS", 0)
-    return bool(first_posts) and trust_level(user) == 0 and posts_written < first_posts
+    return bool(first_posts) and trust_level(user) == 0 and posts_written() < first_posts
 
 
 def can_post_now(user, posts_last_hour: int) -> Decision:

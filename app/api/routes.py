@@ -6,6 +6,7 @@ from app.api import bp
 from app.api.auth import optional_user, token_required
 from app.api.serializers import answer_json, category_json, page_json, thread_json, user_json
 from app.extensions import limiter
+from app.models import Visibility
 from app.request_limits import posting_limits, write_limit
 from app.services import browsing, posting, resolution, voting
 from app.services.errors import ValidationFailed
@@ -53,7 +54,7 @@ def create_thread():
     draft = posting.QuestionDraft(text_field(data, "title"), text_field(data, "body"),
                                   text_field(data, "category"), tags)
     thread = posting.ask(g.api_user, draft, posting_limits())
-    return jsonify(thread_json(thread)), 201
+    return jsonify(thread_json(thread)), 202 if thread.visibility == Visibility.PENDING.value else 201
 
 
 @bp.route("/threads/<int:thread_id>")
@@ -71,7 +72,8 @@ def create_answer(thread_id):
     thread = posting.visible_thread(thread_id)
     data = json_body()
     post = posting.answer(g.api_user, thread, text_field(data, "body"), posting_limits())
-    return jsonify(answer_json(post, thread.accepted_answer_id)), 201
+    held = post.visibility == Visibility.PENDING.value
+    return jsonify(answer_json(post, thread.accepted_answer_id)), 202 if held else 201
 
 
 def vote_value(data: dict):

@@ -23,6 +23,8 @@ def thread_json(thread: Thread, *, with_body: bool = True) -> dict:
         "created_at": iso(thread.created_at), "last_activity_at": iso(thread.last_activity_at),
         "edited_at": iso(thread.edited_at), "sla_due_at": iso(thread.sla_due_at), "score": thread.score,
         "answer_count": thread.answer_count, "accepted_answer_id": thread.accepted_answer_id,
+        "visibility": thread.visibility, "hidden_reason": thread.hidden_reason,
+        "locked": thread.is_locked, "pinned": thread.is_pinned,
         "url": url_for("forum.thread", thread_id=thread.id, _external=True),
     }
     if with_body:
@@ -33,7 +35,8 @@ def thread_json(thread: Thread, *, with_body: bool = True) -> dict:
 def answer_json(answer: Answer, accepted_answer_id: int | None) -> dict:
     return {"id": answer.id, "body_html": answer.body_html, "author": answer.author.username,
             "is_staff": answer.is_staff, "score": answer.score, "created_at": iso(answer.created_at),
-            "edited_at": iso(answer.edited_at), "is_accepted": answer.id == accepted_answer_id}
+            "edited_at": iso(answer.edited_at), "is_accepted": answer.id == accepted_answer_id,
+            "visibility": answer.visibility, "hidden_reason": answer.hidden_reason}
 
 
 def user_json(user: User, *, private: bool = False) -> dict:

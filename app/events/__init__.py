@@ -58,7 +58,7 @@ class Happened:
                    created_at=row.created_at)
 
 
-def announce(kind: str, *, thread_id: int | None = None, actor_id: int | None = None,
+def announce(kind: str, /, *, thread_id: int | None = None, actor_id: int | None = None,
              user_id: int | None = None, **payload) -> DomainEvent:
     """Record that `kind` happened, in the caller's transaction; subscribers hear of it after the commit."""
     row = DomainEvent(kind=kind, thread_id=thread_id, actor_id=actor_id, user_id=user_id,

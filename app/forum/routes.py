@@ -8,6 +8,7 @@ from app.request_limits import posting_limits, write_limit
 from app.forum import bp
 from app.forum.forms import AnswerForm, QuestionForm
 from app.markup import render_markdown
+from app.models import Visibility
 from app.services import browsing, knowledge_base, people, posting, resolution, voting
 from app.services.errors import ServiceError, TooLarge, ValidationFailed
 
@@ -62,7 +63,10 @@ def ask():
             status = error.status
         else:
             knowledge_base.record_posted_after_suggestions(request.form.get("suggestions_shown"), thread, current_user)
-            flash(_("Your question is posted. The community usually answers within hours."), "success")
+            if thread.visibility == Visibility.PENDING.value:
+                flash(_("Your question waits for a moderator's review; it becomes public once approved."), "info")
+            else:
+                flash(_("Your question is posted. The community usually answers within hours."), "success")
             return redirect(url_for("forum.thread", thread_id=thread.id))
     elif request.method == "POST":
         status = 400
@@ -118,7 +122,10 @@ def answer(thread_id):
         except (ValidationFailed, TooLarge) as error:
             _show_form_errors(form, error)
             return _thread_with_answer_form(thread_id, form), error.status
-        flash(_("Thank you for helping!"), "success")
+        if post.visibility == Visibility.PENDING.value:
+            flash(_("Your answer waits for a moderator's review; it becomes public once approved."), "info")
+        else:
+            flash(_("Thank you for helping!"), "success")
         return redirect(url_for("forum.thread", thread_id=thread.id, _anchor=f"answer-{post.id}"))
     return _thread_with_answer_form(thread_id, form), 400
 

@@ -13,11 +13,10 @@ from app.domain.timeline_kinds import EventKind
 from app.extensions import db
 from app.markup import render_markdown
 from app.models import Answer, Category, Tag, Thread, ThreadStatus, User, Visibility
-from app.services import search_outbox, timeline
+from app.services import audit, moderation, screening, search_outbox, timeline
 from app.services.errors import NotFound, TooLarge, ValidationFailed
 
 TAG_PATTERN = re.compile(r"^\w[\w+#.-]{0,31}$")
-LINK_OR_IMAGE = re.compile(r"<(a|img)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -95,25 +94,6 @@ def _tags_named(names: list[str]) -> list[Tag]:
     return [found[name] for name in names]
 
 
-def _screen(author: User, html: str) -> None:
-    """The trust rules every new or edited text passes: links and images need level 1."""
-    if LINK_OR_IMAGE.search(html):
-        policy.can_post_links(author).enforce()
-
-
-def _check_pace(author: User, now) -> None:
-    """New members write at most NEW_MEMBER_POSTS_PER_HOUR posts an hour (one count query, level 0 only)."""
-    if policy.trust_level(author) != 0:
-        return
-    since = now - timedelta(hours=1)
-    written = db.session.scalar(select(
-        select(func.count(Thread.id)).where(Thread.author_id == author.id, Thread.created_at > since)
-        .scalar_subquery()
-        + select(func.count(Answer.id)).where(Answer.author_id == author.id, Answer.created_at > since)
-        .scalar_subquery()))
-    policy.can_post_now(author, written or 0).enforce()
-
-
 def compute_sla_due(category: Category, created_at):
     hours = BusinessHours.from_config(category.business_hours) if category.business_hours else None
     return sla_due_at(created_at, category.sla_minutes, hours)
@@ -124,23 +104,41 @@ def ask(author: User, draft: QuestionDraft, limits: Limits = Limits()) -> Thread
     title, body, category, tag_names = _validated_question(draft, limits)
     now = clock.now()
     html = render_markdown(body)
-    _screen(author, html)
-    _check_pace(author, now)
+    screened = screening.screen(author, f"{title}\n{body}\n{' '.join(tag_names)}", html, now)
     thread = Thread(
         title=title, body_source=body, body_html=html, category=category,
         author=author, created_at=now, last_activity_at=now, sla_due_at=compute_sla_due(category, now),
-        status=ThreadStatus.UNANSWERED.value, visibility=Visibility.VISIBLE.value,
+        status=ThreadStatus.UNANSWERED.value,
+        visibility=Visibility.PENDING.value if screened.hold else Visibility.VISIBLE.value,
     )
     thread.tags = _tags_named(tag_names)
     db.session.add(thread)
-    db.session.execute(update(Category).where(Category.id == category.id)
-                       .values(thread_count=Category.thread_count + 1))
     db.session.flush()
-    timeline.record(thread.id, EventKind.CREATED, author.id, at=now)
-    search_outbox.enqueue(thread.id)
-    events.announce("asked", thread_id=thread.id, actor_id=author.id, category_id=category.id)
+    if screened.hold:
+        moderation.hold_for_review(thread)
+    else:
+        publish_question(thread, now)
+    screening.remember(author, screened, now)
+    if screened.flag_words:
+        moderation.flag_automatically(thread, screened.flag_words)
     db.session.commit()
     return thread
+
+
+def publish_question(thread: Thread, now) -> None:
+    """What makes a question public: counted, on the timeline (its SLA clock starts), indexed.
+
+    Runs when a question is posted, or when a moderator approves a held one:
+    then its SLA clock starts at the approval, as if it had been asked then.
+    """
+    if thread.created_at != now:
+        thread.sla_due_at = compute_sla_due(thread.category, now)
+        thread.last_activity_at = now
+    db.session.execute(update(Category).where(Category.id == thread.category_id)
+                       .values(thread_count=Category.thread_count + 1))
+    timeline.record(thread.id, EventKind.CREATED, thread.author_id, at=now)
+    search_outbox.enqueue(thread.id)
+    events.announce("asked", thread_id=thread.id, actor_id=thread.author_id, category_id=thread.category_id)
 
 
 def edit_question(editor: User, thread: Thread, draft: QuestionDraft, limits: Limits = Limits()) -> Thread:
@@ -148,8 +146,9 @@ def edit_question(editor: User, thread: Thread, draft: QuestionDraft, limits: Li
     title, body, category, tag_names = _validated_question(draft, limits)
     now = clock.now()
     html = render_markdown(body)
-    _screen(editor, html)
-    if category.id != thread.category_id:
+    screening.screen(editor, f"{title}\n{body}\n{' '.join(tag_names)}", html, now, new_post=False)
+    before = {"title": thread.title, "body": thread.body_source} if policy.edit_is_audited(editor, thread) else None
+    if category.id != thread.category_id and thread.visibility == Visibility.VISIBLE.value:
         db.session.execute(update(Category).where(Category.id == thread.category_id)
                            .values(thread_count=Category.thread_count - 1))
         db.session.execute(update(Category).where(Category.id == category.id)
@@ -161,6 +160,11 @@ def edit_question(editor: User, thread: Thread, draft: QuestionDraft, limits: Li
     timeline.record(thread.id, EventKind.EDITED, editor.id, at=now)
     search_outbox.enqueue(thread.id)
     events.announce("edited", thread_id=thread.id, actor_id=editor.id)
+    if before is not None:
+        audit.record(editor, "post_edited", target_user_id=thread.author_id, thread_id=thread.id, before=before,
+                     after={"title": title, "body": body})
+    if thread.visibility == Visibility.HIDDEN.value and editor.id == thread.author_id:
+        moderation.ask_for_review_again(thread)
     db.session.commit()
     return thread
 
@@ -206,11 +210,29 @@ def answer(author: User, thread: Thread, body: str, limits: Limits = Limits()) -
         raise ValidationFailed(_("Please correct the marked fields."), errors)
     now = clock.now()
     html = render_markdown(body)
-    _screen(author, html)
-    _check_pace(author, now)
+    screened = screening.screen(author, body, html, now)
     post = Answer(thread_id=thread.id, author_id=author.id, body_source=body, body_html=html,
-                  is_staff=author.is_staff, created_at=now)
+                  is_staff=author.is_staff, created_at=now,
+                  visibility=Visibility.PENDING.value if screened.hold else Visibility.VISIBLE.value)
     db.session.add(post)
+    db.session.flush()
+    if screened.hold:
+        moderation.hold_for_review(post)
+    else:
+        publish_answer(thread, post, now)
+    screening.remember(author, screened, now)
+    if screened.flag_words:
+        moderation.flag_automatically(post, screened.flag_words)
+    db.session.commit()
+    return post
+
+
+def publish_answer(thread: Thread, post: Answer, now) -> None:
+    """What makes an answer count: the thread's counters, status, staff loop, timeline and index.
+
+    Runs when an answer is posted, or when a moderator approves a held one.
+    """
+    author = post.author
     thread.answer_count = Thread.answer_count + 1
     thread.last_activity_at = now
     from_other = author.id != thread.author_id
@@ -230,12 +252,9 @@ def answer(author: User, thread: Thread, body: str, limits: Limits = Limits()) -
         from app.services import resolution_check  # the loop: "Did this solve your problem?"
 
         resolution_check.prompt_after_staff_answer(thread)
-    db.session.flush()
     timeline.record(thread.id, EventKind.ANSWERED, author.id, at=now,
                     detail={"answer_id": post.id, "staff": post.is_staff, "by_asker": not from_other})
     search_outbox.enqueue(thread.id)
-    db.session.commit()
-    return post
 
 
 def edit_answer(editor: User, post: Answer, body: str, limits: Limits = Limits()) -> Answer:
@@ -246,10 +265,15 @@ def edit_answer(editor: User, post: Answer, body: str, limits: Limits = Limits()
         raise ValidationFailed(_("Please correct the marked fields."), errors)
     now = clock.now()
     html = render_markdown(body)
-    _screen(editor, html)
+    screening.screen(editor, body, html, now, new_post=False)
+    if policy.edit_is_audited(editor, post):
+        audit.record(editor, "post_edited", target_user_id=post.author_id, thread_id=post.thread_id,
+                     answer_id=post.id, before={"body": post.body_source}, after={"body": body})
     post.body_source, post.body_html, post.edited_at = body, html, now
     timeline.record(post.thread_id, EventKind.EDITED, editor.id, at=now, detail={"answer_id": post.id})
     search_outbox.enqueue(post.thread_id)
     events.announce("edited", thread_id=post.thread_id, actor_id=editor.id, answer_id=post.id)
+    if post.visibility == Visibility.HIDDEN.value and editor.id == post.author_id:
+        moderation.ask_for_review_again(post)
     db.session.commit()
     return post

@@ -54,6 +54,14 @@ def recompute(user: User) -> int:
     return level
 
 
+def recompute_users(user_ids: list[int]) -> None:
+    """Recompute several users in two queries (after a flag resolution, for its flaggers)."""
+    users = list(db.session.scalars(select(User).where(User.id.in_(user_ids), User.trust_level_locked.is_(False))))
+    counts = _post_counts([user.id for user in users]) if users else {}
+    for user in users:
+        user.trust_level = _level_for(user, counts.get(user.id, 0))
+
+
 def recompute_all(progress: Callable[[int], None] = lambda _n: None) -> int:
     """Recompute every unlocked member in chunks by id; returns how many levels changed."""
     changed, last_id = 0, 0
