@@ -3,7 +3,8 @@
 The current sanction is copied onto the user row (`silenced_until`,
 `suspended_until`, `banned_at`, `sanction_reason`), which every request
 loads anyway, so the policy refuses the next write at once, from a page, the
-API or a socket, without a query. Each sanction is also a `Sanction` row
+API or a socket, without a query; a suspension or ban also ends every login
+session and API token (accounts.end_all_sessions) in the same transaction. Each sanction is also a `Sanction` row
 (history), an audit row and a `user_sanctioned` event (the notifications
 helper tells the user; the reputation ledger reverses vote fraud when
 `vote_fraud` is set).
@@ -12,12 +13,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app import clock, events, policy
 from app.extensions import db
-from app.models import ApiToken, Sanction, SanctionKind, User
-from app.services import audit, trust
+from app.models import Sanction, SanctionKind, User
+from app.services import accounts, audit, trust
 from app.services.errors import Conflict, ValidationFailed
 
 MAX_DAYS = 3650
@@ -58,12 +59,6 @@ def _state(member: User) -> dict:
             "banned": member.banned_at is not None}
 
 
-def _end_sessions(member: User) -> None:
-    """Refuse the member's API tokens from now on (page sessions are refused by the policy on every request)."""
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == member.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=clock.now()))
-
-
 def sanction(actor: User, member: User, request: SanctionRequest) -> Sanction:
     policy.can_sanction(actor, member).enforce()
     kind, reason, days = _validated(request)
@@ -80,10 +75,10 @@ def sanction(actor: User, member: User, request: SanctionRequest) -> Sanction:
             member.silenced_until = until
         elif kind == SanctionKind.SUSPEND.value:
             member.suspended_until = until
-            _end_sessions(member)
+            accounts.end_all_sessions(member)
         else:
             member.banned_at = now
-            _end_sessions(member)
+            accounts.end_all_sessions(member)
         trust.recompute(member)
     db.session.flush()
     audit.record(actor, f"user_{kind}", target_user_id=member.id, reason=reason, before=before,
