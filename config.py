@@ -82,6 +82,8 @@ class Config:
     LOGIN_THROTTLE_FIRST_WAIT_SECONDS = 2
     LOGIN_THROTTLE_LONGEST_WAIT_SECONDS = 900
     LOGIN_THROTTLE_MEMORY_HOURS = 24
+    RATELIMIT_WRITE_PER_USER = "20 per minute"
+    RATELIMIT_HEADERS_ENABLED = True
     MAX_BODY_CHARS = 20000
     MAX_TITLE_CHARS = 150
     MAX_TAGS = 5
@@ -100,6 +102,7 @@ class Config:
     PREMODERATE_FIRST_POSTS = 0
     NEW_MEMBER_POSTS_PER_HOUR = 5
     REPEAT_TEXT_WINDOW_MINUTES = 60
+    REGISTRATION_MIN_FILL_SECONDS = 3
     TRUST_THRESHOLDS: dict = {}
     # Reputation points per reason, overriding app.domain.reputation.DEFAULT_POINTS (JSON object).
     REPUTATION_POINTS: dict = {}
@@ -157,6 +160,7 @@ class TestingConfig(Config):
     RATELIMIT_DEFAULT = "100000 per minute"
     RATELIMIT_WRITE = "100000 per minute"
     RATELIMIT_LOGIN = "100000 per minute"
+    RATELIMIT_WRITE_PER_USER = "100000 per minute"
     SEARCH_RUN_INDEXER_IN_SERVER = False
     SLA_RUN_SWEEP_IN_SERVER = False
     EVENTS_RUN_RELAY_IN_SERVER = False
@@ -168,6 +172,7 @@ class TestingConfig(Config):
     # Tests that write rows directly would read stale pages; the page cache's own tests switch it on.
     PAGE_CACHE_ENABLED = False
     REPEAT_TEXT_WINDOW_MINUTES = 0
+    REGISTRATION_MIN_FILL_SECONDS = 0
 
 
 class ProductionConfig(Config):

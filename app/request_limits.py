@@ -1,13 +1,15 @@
 """Limits read from the configuration at request time, shared by the pages and the API."""
+import hashlib
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from limits.storage import MemoryStorage
 
 from app.extensions import limiter
-from app.services.login_throttle import LoginThrottle, ThrottlePolicy
-
 from app.services import posting
+from app.services.login_throttle import LoginThrottle, ThrottlePolicy
 
 
 def posting_limits() -> posting.Limits:
@@ -38,3 +40,34 @@ def login_throttle() -> LoginThrottle:
         first_wait=timedelta(seconds=config["LOGIN_THROTTLE_FIRST_WAIT_SECONDS"]),
         longest_wait=timedelta(seconds=config["LOGIN_THROTTLE_LONGEST_WAIT_SECONDS"]),
         memory=timedelta(hours=config["LOGIN_THROTTLE_MEMORY_HOURS"])))
+
+
+def write_limit_per_user() -> str:
+    return current_app.config["RATELIMIT_WRITE_PER_USER"]
+
+
+def credential_key() -> str:
+    """Who is writing: the bearer token's digest or the signed-in user, else the address.
+
+    The limiter runs before the view, so an API token is keyed by its digest
+    (no query); a page's user is the one Flask-Login loads for the request
+    anyway. A member behind a shared address and a client spreading over
+    addresses are both held to their own budget.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return "ip:" + get_remote_address()
+
+
+def write_limited(view):
+    """Every write: limited per client address (RATELIMIT_WRITE) and per user (RATELIMIT_WRITE_PER_USER).
+
+    A refused request gets 429 with Retry-After (RATELIMIT_HEADERS_ENABLED).
+    """
+    limited = limiter.limit(write_limit, methods=["POST", "PUT", "PATCH", "DELETE"])(view)
+    return limiter.limit(write_limit_per_user, key_func=credential_key,
+                         methods=["POST", "PUT", "PATCH", "DELETE"])(limited)

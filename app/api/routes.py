@@ -5,9 +5,8 @@ from flask_babel import gettext as _
 from app.api import bp
 from app.api.auth import optional_user, token_required
 from app.api.serializers import answer_json, category_json, page_json, thread_json, user_json
-from app.extensions import limiter
 from app.models import Visibility
-from app.request_limits import posting_limits, write_limit
+from app.request_limits import posting_limits, write_limited
 from app.services import browsing, posting, resolution, voting
 from app.services.errors import ValidationFailed
 
@@ -45,7 +44,7 @@ def list_threads():
 
 @bp.route("/threads", methods=["POST"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def create_thread():
     data = json_body()
     tags = data.get("tags", [])
@@ -67,7 +66,7 @@ def get_thread(thread_id):
 
 @bp.route("/threads/<int:thread_id>/answers", methods=["POST"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def create_answer(thread_id):
     thread = posting.visible_thread(thread_id)
     data = json_body()
@@ -85,7 +84,7 @@ def vote_value(data: dict):
 
 @bp.route("/threads/<int:thread_id>/vote", methods=["POST"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def vote_thread(thread_id):
     thread = posting.visible_thread(thread_id)
     score = voting.vote_thread(g.api_user, thread, vote_value(json_body()))
@@ -94,7 +93,7 @@ def vote_thread(thread_id):
 
 @bp.route("/answers/<int:answer_id>/vote", methods=["POST"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def vote_answer(answer_id):
     post = posting.visible_answer(answer_id)
     score = voting.vote_answer(g.api_user, post, vote_value(json_body()))
@@ -103,6 +102,7 @@ def vote_answer(answer_id):
 
 @bp.route("/threads/<int:thread_id>/accept", methods=["POST"])
 @token_required
+@write_limited
 def accept(thread_id):
     thread = posting.visible_thread(thread_id)
     answer_id = json_body().get("answer_id")
@@ -114,6 +114,7 @@ def accept(thread_id):
 
 @bp.route("/threads/<int:thread_id>/accept", methods=["DELETE"])
 @token_required
+@write_limited
 def unaccept(thread_id):
     thread = posting.visible_thread(thread_id)
     resolution.unaccept(g.api_user, thread)

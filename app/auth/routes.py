@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from app.auth import bp
+from app.moderation import bot_trap
 from app.auth.devices import device_label
 from app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, RegistrationForm
 from app.auth.next_url import local_path
@@ -56,7 +57,11 @@ def register():
         return redirect(url_for("forum.index"))
     form = RegistrationForm()
     status = 200
-    if form.validate_on_submit():
+    trapped = bot_trap.refusal(request.form) if request.method == "POST" else None
+    if trapped:
+        flash(trapped, "error")
+        status = 400
+    elif form.validate_on_submit():
         try:
             accounts.sign_up(accounts.Registration(
                 form.username.data, form.email.data, form.password.data, locale=session.get("locale")))

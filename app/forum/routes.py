@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app import policy
 from app.extensions import limiter
-from app.request_limits import posting_limits, write_limit
+from app.request_limits import posting_limits, write_limited
 from app.forum import bp
 from app.forum.forms import AnswerForm, QuestionForm
 from app.markup import render_markdown
@@ -47,7 +47,7 @@ def _category_choices(form: QuestionForm) -> None:
 
 @bp.route("/ask", methods=["GET", "POST"])
 @login_required
-@limiter.limit(write_limit, methods=["POST"])
+@write_limited
 def ask():
     form = QuestionForm()
     _category_choices(form)
@@ -85,6 +85,7 @@ def thread(thread_id):
 
 @bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
 @login_required
+@write_limited
 def edit_thread(thread_id):
     thread = posting.thread_for(current_user, thread_id)
     policy.can_edit(current_user, thread).enforce()
@@ -112,7 +113,7 @@ def edit_thread(thread_id):
 
 @bp.route("/threads/<int:thread_id>/answers", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def answer(thread_id):
     thread = posting.visible_thread(thread_id)
     form = AnswerForm()
@@ -139,6 +140,7 @@ def _thread_with_answer_form(thread_id: int, form: AnswerForm):
 
 @bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
 @login_required
+@write_limited
 def edit_answer(answer_id):
     post = posting.answer_for(current_user, answer_id)
     policy.can_edit(current_user, post).enforce()
@@ -169,7 +171,7 @@ def _vote_value():
 
 @bp.route("/threads/<int:thread_id>/vote", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def vote_thread(thread_id):
     voting.vote_thread(current_user, posting.visible_thread(thread_id), _vote_value())
     return redirect(url_for("forum.thread", thread_id=thread_id))
@@ -177,7 +179,7 @@ def vote_thread(thread_id):
 
 @bp.route("/answers/<int:answer_id>/vote", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def vote_answer(answer_id):
     post = posting.visible_answer(answer_id)
     voting.vote_answer(current_user, post, _vote_value())
@@ -186,6 +188,7 @@ def vote_answer(answer_id):
 
 @bp.route("/threads/<int:thread_id>/accept", methods=["POST"])
 @login_required
+@write_limited
 def accept(thread_id):
     thread = posting.visible_thread(thread_id)
     answer_id = request.form.get("answer_id", "")
@@ -196,6 +199,7 @@ def accept(thread_id):
 
 @bp.route("/threads/<int:thread_id>/unaccept", methods=["POST"])
 @login_required
+@write_limited
 def unaccept(thread_id):
     resolution.unaccept(current_user, posting.visible_thread(thread_id))
     flash(_("The question is open again."), "info")

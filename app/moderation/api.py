@@ -10,8 +10,7 @@ from app.api import bp
 from app.api.auth import token_required
 from app.api.routes import json_body, text_field
 from app.api.serializers import iso, page_json
-from app.extensions import limiter
-from app.request_limits import write_limit
+from app.request_limits import write_limited
 from app.services import audit, browsing, moderation, posting, sanctions
 from app.services.errors import ValidationFailed
 
@@ -47,7 +46,7 @@ def _flag_request() -> moderation.FlagRequest:
 
 @bp.route("/threads/<int:thread_id>/flag", methods=["POST"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def flag_thread(thread_id):
     flag = moderation.flag(g.api_user, posting.thread_for(g.api_user, thread_id), _flag_request())
     return jsonify(_flag_json(flag)), 201
@@ -55,7 +54,7 @@ def flag_thread(thread_id):
 
 @bp.route("/answers/<int:answer_id>/flag", methods=["POST"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def flag_answer(answer_id):
     flag = moderation.flag(g.api_user, posting.answer_for(g.api_user, answer_id), _flag_request())
     return jsonify(_flag_json(flag)), 201
@@ -75,7 +74,7 @@ def mod_queue():
 
 @bp.route("/mod/queue/<int:item_id>", methods=["POST"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def mod_queue_act(item_id):
     data = json_body()
     item = moderation.act(_moderator(), item_id, text_field(data, "action"), text_field(data, "reason"))
@@ -89,7 +88,7 @@ def _sanction_json(row) -> dict:
 
 @bp.route("/mod/users/<username>/sanctions", methods=["POST"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def mod_sanction(username):
     actor = _moderator()
     data = json_body()
@@ -104,7 +103,7 @@ def mod_sanction(username):
 
 @bp.route("/mod/users/<username>/sanctions", methods=["DELETE"])
 @token_required
-@limiter.limit(write_limit)
+@write_limited
 def mod_lift(username):
     actor = _moderator()
     data = request.get_json(silent=True) if request.data else {}

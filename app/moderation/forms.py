@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.services.moderation import FLAG_REASON_LABELS
@@ -30,6 +30,10 @@ class WatchedWordForm(FlaskForm):
                                                     ("hold", _l("Hold it for review")),
                                                     ("flag", _l("Flag it automatically"))])
     message = StringField(_l("Message shown when blocked"), validators=[Optional(), Length(max=300)])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])
 
 
 class HouseRulesForm(FlaskForm):

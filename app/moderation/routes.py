@@ -4,15 +4,14 @@ the audit log, watched words and house rules. Thin: parse, ask the service (whic
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from app import policy
-from app.extensions import limiter
-from app.moderation import bp
-from app.moderation.forms import FlagForm, HouseRulesForm, ReasonForm, SanctionForm, WatchedWordForm
-from app.request_limits import write_limit
-from app.services import audit, browsing, house_rules, moderation, posting, sanctions
-from app.services.errors import Conflict, NotFound, ServiceError
+from app.moderation import bot_trap, bp
+from app.moderation.forms import DeleteAccountForm, FlagForm, HouseRulesForm, ReasonForm, SanctionForm, WatchedWordForm
+from app.request_limits import write_limited
+from app.services import account_deletion, audit, browsing, house_rules, moderation, posting, sanctions
+from app.services.errors import Conflict, NotAuthorised, NotFound, ServiceError
 
 
 def _to_thread(thread_id: int, anchor: str | None = None):
@@ -27,7 +26,8 @@ def _moderator():
 @bp.app_context_processor
 def review_queue_count():
     """`review_count()` for the navigation: queried only when a moderator's page asks for it."""
-    return {"review_count": moderation.open_count, "policy": policy, "flag_reasons": moderation.FLAG_REASON_LABELS}
+    return {"review_count": moderation.open_count, "policy": policy, "flag_reasons": moderation.FLAG_REASON_LABELS,
+            "bot_trap": bot_trap}
 
 
 # --- flags ----------------------------------------------------------------------------------------
@@ -48,14 +48,14 @@ def _flag(post, thread_id: int, anchor: str | None):
 
 @bp.route("/threads/<int:thread_id>/flag", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def flag_thread(thread_id):
     return _flag(posting.thread_for(current_user, thread_id), thread_id, None)
 
 
 @bp.route("/answers/<int:answer_id>/flag", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def flag_answer(answer_id):
     post = posting.answer_for(current_user, answer_id)
     return _flag(post, post.thread_id, f"answer-{post.id}")
@@ -73,7 +73,7 @@ def queue():
 
 @bp.route("/mod/items/<int:item_id>", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def act(item_id):
     form = ReasonForm()
     action = request.form.get("action", "")
@@ -106,7 +106,7 @@ def _post_action(post, thread_id: int, action: str, anchor: str | None):
 
 @bp.route("/mod/threads/<int:thread_id>/<action>", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def thread_post_action(thread_id, action):
     _moderator()
     thread = posting.thread_for(current_user, thread_id)
@@ -122,7 +122,7 @@ def thread_post_action(thread_id, action):
 
 @bp.route("/mod/answers/<int:answer_id>/<action>", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def answer_action(answer_id, action):
     _moderator()
     post = posting.answer_for(current_user, answer_id)
@@ -160,7 +160,7 @@ def user(username):
 
 @bp.route("/mod/users/<username>/lift", methods=["POST"])
 @login_required
-@limiter.limit(write_limit)
+@write_limited
 def lift(username):
     actor = _moderator()
     member = browsing.user_by_name(username)
@@ -171,6 +171,35 @@ def lift(username):
     else:
         flash(_("The sanction is lifted."), "success")
     return redirect(url_for("moderation.user", username=member.username), code=303)
+
+
+# --- deleting one's own account ------------------------------------------------------------------
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@write_limited
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            account_deletion.anonymise(current_user, password=form.password.data)
+        except NotAuthorised as error:
+            form.password.errors = [error.message]
+        else:
+            logout_user()
+            flash(_("Your account is deleted. Your posts stay, credited to “deleted user”."), "info")
+            return redirect(url_for("forum.index"), code=303)
+    return render_template("moderation/delete_account.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/mod/users/<username>/delete", methods=["POST"])
+@login_required
+@write_limited
+def delete_user(username):
+    member = browsing.user_by_name(username)
+    account_deletion.anonymise(member, actor=current_user)
+    flash(_("The account is anonymised."), "success")
+    return redirect(url_for("moderation.audit_log"), code=303)
 
 
 # --- audit log ------------------------------------------------------------------------------------
@@ -210,6 +239,7 @@ def watched_words():
 
 @bp.route("/mod/watched-words/<int:word_id>/delete", methods=["POST"])
 @login_required
+@write_limited
 def remove_watched_word(word_id):
     house_rules.remove_watched_word(current_user, word_id)
     flash(_("The word is no longer watched."), "success")

@@ -411,3 +411,59 @@ def test_thread_actions_lock_close_pin_move_are_audited_and_reversible(app, comm
         assert (thread.is_locked, thread.is_pinned, thread.status) == (False, False, "unanswered")
         assert len(db.session.scalars(select(AuditEntry)).all()) == 7
         assert db.session.scalar(select(func.count(Flag.id))) == 0
+
+
+def test_registration_refuses_the_honeypot_and_forms_sent_too_fast(app, client, frozen_clock):
+    app.config["REGISTRATION_MIN_FILL_SECONDS"] = 3
+    try:
+        form = client.get("/auth/register").get_data(as_text=True)
+        stamp = form.split('name="form_shown" value="')[1].split('"')[0]
+        data = {"username": "newcomer", "email": "new@example.com", "password": "a-long-passphrase",
+                "confirm": "a-long-passphrase", "form_shown": stamp}
+        assert client.post("/auth/register", data={**data, "website": "http://spam.example"}).status_code == 400
+        assert client.post("/auth/register", data=data).status_code == 400
+        assert client.post("/auth/register", data={**data, "form_shown": "forged"}).status_code == 400
+        frozen_clock.advance(seconds=3)
+        assert client.post("/auth/register", data=data).status_code == 302
+        with app.app_context():
+            assert db.session.scalar(select(func.count(User.id))) == 1
+    finally:
+        app.config["REGISTRATION_MIN_FILL_SECONDS"] = 0
+
+
+def test_deleting_an_account_anonymises_it_and_keeps_its_posts(app, community, api, auth):
+    people, tokens, thread_id = community
+    answer_id = api.call("POST", f"/api/v1/threads/{thread_id}/answers", tokens["mem1"],
+                         json={"body": "Reinstall the driver from the CD."}).get_json()["id"]
+    auth.login("mem1")
+    assert auth.client.post("/account/delete", data={"password": "wrong"}).status_code == 400
+    assert auth.client.post("/account/delete", data={"password": "correct-horse-battery"}).status_code == 303
+    with app.app_context():
+        user = db.session.get(User, people["mem1"].id)
+        assert (user.username, user.email) == (f"deleted-user-{user.id}", f"deleted-{user.id}@invalid.invalid")
+        assert user.deleted_at is not None and not user.check_password("correct-horse-battery")
+        assert db.session.get(Answer, answer_id).author_id == user.id
+    page = api.call("GET", f"/api/v1/threads/{thread_id}").get_json()
+    assert [answer["id"] for answer in page["answers"]] == [answer_id]
+    assert b"deleted user" in auth.client.get(f"/threads/{thread_id}").data
+    assert b"mem1" not in auth.client.get(f"/threads/{thread_id}").data
+    assert api.call("GET", "/api/v1/me", tokens["mem1"]).status_code == 401
+    assert api.call("POST", "/api/v1/tokens", auth=("mem1", "correct-horse-battery")).status_code == 401
+
+
+def test_a_silenced_member_gets_no_private_socket_room(app, client, auth, make, api, community):
+    from app.extensions import socketio
+
+    people, tokens, thread_id = community
+    api.call("POST", "/api/v1/mod/users/asker/sanctions", tokens["mod"],
+             json={"kind": "silence", "days": 1, "reason": "Cool down"})
+    auth.login("asker")
+    asker = socketio.test_client(app, flask_test_client=client)
+    api.call("POST", f"/api/v1/threads/{thread_id}/answers", tokens["mem1"], json={"body": "Try a new cable first."})
+    assert [message["name"] for message in asker.get_received()] == []
+    asker.disconnect()
+    api.call("DELETE", "/api/v1/mod/users/asker/sanctions", tokens["mod"])
+    asker = socketio.test_client(app, flask_test_client=client)
+    api.call("POST", f"/api/v1/threads/{thread_id}/answers", tokens["mem2"], json={"body": "Or update the firmware."})
+    assert "notification" in [message["name"] for message in asker.get_received()]
+    asker.disconnect()
