@@ -11,7 +11,7 @@ from app.moderation import bot_trap, bp
 from app.moderation.forms import DeleteAccountForm, FlagForm, HouseRulesForm, ReasonForm, SanctionForm, WatchedWordForm
 from app.request_limits import write_limited
 from app.services import account_deletion, audit, browsing, house_rules, moderation, posting, sanctions
-from app.services.errors import Conflict, NotAuthorised, NotFound, ServiceError
+from app.services.errors import Conflict, NotAuthorised, NotFound, ServiceError, ValidationFailed
 
 
 def _to_thread(thread_id: int, anchor: str | None = None):
@@ -34,12 +34,10 @@ def review_queue_count():
 
 def _flag(post, thread_id: int, anchor: str | None):
     form = FlagForm()
-    if not form.validate_on_submit():
-        flash(_("Choose what is wrong with the post."), "error")
-        return _to_thread(thread_id, anchor)
+    form.validate()
     try:
-        moderation.flag(current_user, post, moderation.FlagRequest(form.reason.data, form.text.data or ""))
-    except Conflict as error:
+        moderation.flag(current_user, post, moderation.FlagRequest(form.reason.data or "", form.text.data or ""))
+    except (Conflict, ValidationFailed) as error:
         flash(error.message, "warning")
     else:
         flash(_("Thank you. The moderators will look at it."), "success")
@@ -196,6 +194,7 @@ def delete_account():
 @login_required
 @write_limited
 def delete_user(username):
+    policy.can_administer(current_user).enforce()
     member = browsing.user_by_name(username)
     account_deletion.anonymise(member, actor=current_user)
     flash(_("The account is anonymised."), "success")

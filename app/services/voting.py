@@ -64,9 +64,9 @@ def _record(voter: User, target, value: int, on_answer: bool) -> int:
 
 
 def _apply(voter: User, target, value, on_answer: bool) -> int:
+    policy.can_vote(voter, target).enforce()
     if value not in (-1, 0, 1) or isinstance(value, bool):
         raise ValidationFailed(_("A vote is 1, -1 or 0 (to withdraw it)."), {"value": _("Use 1, -1 or 0.")})
-    policy.can_vote(voter, target).enforce()
     for _attempt in range(ATTEMPTS):
         try:
             old = _record(voter, target, value, on_answer)
