@@ -41,7 +41,6 @@ from app.models import (
     Visibility,
     post_key,
 )
-from app.realtime import emitter
 from app.services import audit, search_outbox, timeline, trust
 from app.services.browsing import Page, paging_problems
 from app.services.errors import Conflict, NotFound, ValidationFailed
@@ -203,16 +202,13 @@ def flag(flagger: User, post: Post, request: FlagRequest) -> Flag:
     total = db.session.execute(update(ReviewItem).where(ReviewItem.id == item.id)
                                .values(flag_weight=ReviewItem.flag_weight + weight)
                                .returning(ReviewItem.flag_weight)).scalar_one()
-    hidden = False
-    if total >= threshold:
-        hidden = _move(post, Visibility.HIDDEN.value, str(FLAG_REASON_LABELS[reason]),
-                       previous=Visibility.VISIBLE.value)
-        if hidden:
-            _announce("post_hidden", post, None, reason_code=reason, by_flags=True, review_item_id=item.id)
+    db.session.flush()
+    events.announce("flagged", thread_id=thread_id, actor_id=flagger.id, user_id=post.author_id,
+                    answer_id=answer_id, flag_id=new_flag.id, review_item_id=item.id)
+    if total >= threshold and _move(post, Visibility.HIDDEN.value, str(FLAG_REASON_LABELS[reason]),
+                                    previous=Visibility.VISIBLE.value):
+        _announce("post_hidden", post, None, reason_code=reason, by_flags=True, review_item_id=item.id)
     db.session.commit()
-    emitter.staff_queue_changed(thread_id, "flagged")
-    if hidden:
-        emitter.thread_changed(thread_id, "hidden")
     return new_flag
 
 
@@ -344,11 +340,6 @@ def _record(actor: User, action: str, post: Post, reason: str, before: str, afte
                  reason=reason, before={"visibility": before}, after={"visibility": after})
 
 
-def _after_commit_notice(post: Post, kind: str) -> None:
-    thread_id, _answer_id = _ids(post)
-    emitter.thread_changed(thread_id, kind)
-    emitter.staff_queue_changed(thread_id, kind)
-
 
 def approve(actor: User, post: Post, reason: str = "", item: ReviewItem | None = None) -> None:
     """Show the post (a held one is published now: its SLA clock starts) and dismiss its flags."""
@@ -363,7 +354,6 @@ def approve(actor: User, post: Post, reason: str = "", item: ReviewItem | None =
         _resolve_flags(item, actor, upheld=False)
     _record(actor, "post_approved", post, reason, before, Visibility.VISIBLE.value)
     db.session.commit()
-    _after_commit_notice(post, "approved")
 
 
 def hide(actor: User, post: Post, reason: str, item: ReviewItem | None = None) -> None:
@@ -381,7 +371,6 @@ def hide(actor: User, post: Post, reason: str, item: ReviewItem | None = None) -
         _resolve_flags(item, actor, upheld=True)
     _record(actor, "post_hidden", post, reason, before, Visibility.HIDDEN.value)
     db.session.commit()
-    _after_commit_notice(post, "hidden")
 
 
 def delete(actor: User, post: Post, reason: str = "", item: ReviewItem | None = None) -> None:
@@ -398,7 +387,6 @@ def delete(actor: User, post: Post, reason: str = "", item: ReviewItem | None = 
         _resolve_flags(item, actor, upheld=True)
     _record(actor, "post_deleted", post, reason, before, Visibility.DELETED.value)
     db.session.commit()
-    _after_commit_notice(post, "deleted")
 
 
 def restore(actor: User, post: Post, reason: str = "", item: ReviewItem | None = None) -> None:
@@ -421,7 +409,6 @@ def restore(actor: User, post: Post, reason: str = "", item: ReviewItem | None =
         _announce("post_restored", post, actor, was=before)
     _record(actor, "post_restored", post, reason, before, after)
     db.session.commit()
-    _after_commit_notice(post, "restored")
 
 
 def _was_pending_when_deleted(post: Post) -> bool:
@@ -476,6 +463,7 @@ def thread_action(actor: User, thread: Thread, action: str, reason: str = "", ca
     search_outbox.enqueue(thread.id)
     audit.record(actor, f"thread_{action}", target_user_id=thread.author_id, thread_id=thread.id, reason=reason,
                  before=before, after=state())
+    kind = {"close": "closed", "reopen": "reopened"}.get(action, "thread_moderated")
+    events.announce(kind, thread_id=thread.id, actor_id=actor.id, user_id=thread.author_id, action=action)
     db.session.commit()
-    emitter.thread_changed(thread.id, action)
     return thread

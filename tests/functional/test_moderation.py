@@ -205,7 +205,7 @@ def test_held_posts_stay_invisible_until_approved_and_the_sla_starts_then(app, m
             created_event = db.session.scalar(select(ThreadEvent).where(ThreadEvent.kind == "created"))
             assert created_event.created_at == approval
             assert db.session.scalar(select(Category.thread_count)) == 1
-        assert [event.kind for event in heard if event.thread_id == thread_id] == ["post_approved"]
+        assert [event.kind for event in heard if event.thread_id == thread_id] == ["asked", "post_approved"]
         # The second post of the same member is no longer held.
         second = api.call("POST", "/api/v1/threads", tokens["newbie"], json={
             "title": "Another question about ink", "body": "Which ink lasts longer?", "category": "printers"})
