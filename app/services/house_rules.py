@@ -23,7 +23,7 @@ def rules(locale: str) -> HouseRules | None:
 
 def save_rules(actor: User, locale: str, body: str, languages: list[str]) -> HouseRules:
     policy.can_administer(actor).enforce()
-    body = (body or "").strip()
+    body = (body or "").replace("\r\n", "\n").strip()
     if locale not in languages:
         raise ValidationFailed(_("Please correct the marked fields."), {"locale": _("Unknown language.")})
     if len(body) > MAX_RULES:
