@@ -20,6 +20,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import clock
 from app.domain.trust import Privilege, has_privilege
@@ -32,7 +33,7 @@ class Decision:
     """Allowed, or refused with the reason shown to the user (and a 404 when the object must stay secret)."""
 
     allowed: bool
-    reason: str = ""
+    reason: object = ""
     hide_existence: bool = False
 
     def __bool__(self) -> bool:
@@ -42,22 +43,31 @@ class Decision:
         if self.allowed:
             return
         if self.hide_existence:
-            raise NotFound(self.reason)
-        raise NotAuthorised(self.reason)
+            raise NotFound(str(self.reason))
+        raise NotAuthorised(str(self.reason))
 
 
 ALLOW = Decision(True)
 
 
-def refuse(reason: str) -> Decision:
+def refuse(reason) -> Decision:
+    """A refusal; `reason` is a lazy translation, rendered only if someone reads it (pages ask the policy
+    for every answer, and most of those refusals are never shown)."""
     return Decision(False, reason)
 
 
 def _member(user) -> User | None:
-    """The signed-in user, or None for a visitor (AnonymousUserMixin or None)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    """The signed-in user as a plain object, or None for a visitor (AnonymousUserMixin or None).
+
+    Unwraps Flask-Login's `current_user` proxy once, so the checks after it read plain attributes;
+    `is_anonymous` is a constant, where `is_authenticated` would recompute the account's state.
+    """
+    if user is None:
         return None
-    return user
+    unwrap = getattr(user, "_get_current_object", None)
+    if unwrap is not None:
+        user = unwrap()
+    return None if user.is_anonymous else user
 
 
 def _when(moment: datetime) -> str:
@@ -98,18 +108,21 @@ def write_block(user) -> Decision:
     """Refuses every write of a visitor, a banned, suspended, silenced or deleted account, with the reason."""
     user = _member(user)
     if user is None:
-        return refuse(_("Please log in."))
+        return refuse(_l("Please log in."))
+    if user.deleted_at is None and user.banned_at is None and user.suspended_until is None \
+            and user.silenced_until is None:
+        return ALLOW        # the common case, decided without a clock read or a translation
     now = clock.now()
     reason = user.sanction_reason or _("no reason given")
     if user.deleted_at is not None:
-        return refuse(_("This account was deleted."))
+        return refuse(_l("This account was deleted."))
     if user.banned_at is not None:
-        return refuse(_("You are banned: %(reason)s", reason=reason))
+        return refuse(_l("You are banned: %(reason)s", reason=reason))
     if user.suspended_until is not None and user.suspended_until > now:
-        return refuse(_("You are suspended until %(when)s: %(reason)s", when=_when(user.suspended_until),
+        return refuse(_l("You are suspended until %(when)s: %(reason)s", when=_when(user.suspended_until),
                         reason=reason))
     if user.silenced_until is not None and user.silenced_until > now:
-        return refuse(_("You are silenced until %(when)s: %(reason)s", when=_when(user.silenced_until),
+        return refuse(_l("You are silenced until %(when)s: %(reason)s", when=_when(user.silenced_until),
                         reason=reason))
     return ALLOW
 
@@ -131,7 +144,7 @@ def can_see_thread(user, thread: Thread) -> Decision:
     if (user is not None and user.id == thread.author_id
             and thread.visibility in (Visibility.PENDING.value, Visibility.HIDDEN.value)):
         return ALLOW
-    return Decision(False, _("This question does not exist or was removed."), hide_existence=True)
+    return Decision(False, _l("This question does not exist or was removed."), hide_existence=True)
 
 
 def can_see_answer(user, answer: Answer) -> Decision:
@@ -143,7 +156,7 @@ def can_see_answer(user, answer: Answer) -> Decision:
     if (user is not None and user.id == answer.author_id
             and answer.visibility in (Visibility.PENDING.value, Visibility.HIDDEN.value)):
         return ALLOW
-    return Decision(False, _("This answer does not exist or was removed."), hide_existence=True)
+    return Decision(False, _l("This answer does not exist or was removed."), hide_existence=True)
 
 
 def sees_moderated_posts(user) -> bool:
@@ -158,18 +171,20 @@ def can_ask(user) -> Decision:
 
 
 def can_answer(user, thread: Thread) -> Decision:
+    user = _member(user)
     blocked = write_block(user)
     if not blocked:
         return blocked
     if thread.is_locked and not is_moderator(user):
-        return refuse(_("This question is locked: nobody can answer or edit it now."))
+        return refuse(_l("This question is locked: nobody can answer or edit it now."))
     if thread.status == ThreadStatus.CLOSED.value:
-        return refuse(_("This question is closed for new answers."))
+        return refuse(_l("This question is closed for new answers."))
     return ALLOW
 
 
 def can_edit(user, post: Thread | Answer, thread: Thread | None = None) -> Decision:
     """Authors edit their own posts; moderators and leaders (trust level 3, audited) anyone's."""
+    user = _member(user)
     blocked = write_block(user)
     if not blocked:
         return blocked
@@ -177,10 +192,10 @@ def can_edit(user, post: Thread | Answer, thread: Thread | None = None) -> Decis
     if is_moderator(user):
         return ALLOW
     if thread.is_locked:
-        return refuse(_("This question is locked: nobody can answer or edit it now."))
+        return refuse(_l("This question is locked: nobody can answer or edit it now."))
     if post.author_id == user.id or _privilege(user, Privilege.EDIT_OTHERS):
         return ALLOW
-    return refuse(_("You can only edit your own posts."))
+    return refuse(_l("You can only edit your own posts."))
 
 
 def edit_is_audited(user, post: Thread | Answer) -> bool:
@@ -191,7 +206,7 @@ def edit_is_audited(user, post: Thread | Answer) -> bool:
 def can_post_links(user) -> Decision:
     if _privilege(user, Privilege.POST_LINKS):
         return ALLOW
-    return refuse(_("New members cannot post links or images yet: take part for a day and write a few posts "
+    return refuse(_l("New members cannot post links or images yet: take part for a day and write a few posts "
                     "first, then links work."))
 
 
@@ -208,58 +223,63 @@ def can_post_now(user, posts_last_hour: int) -> Decision:
     """New members write at most NEW_MEMBER_POSTS_PER_HOUR posts an hour."""
     limit = _setting("NEW_MEMBER_POSTS_PER_HOUR", 5)
     if trust_level(user) == 0 and posts_last_hour >= limit:
-        return refuse(_("New members can write at most %(n)d posts an hour. Please wait a little.", n=limit))
+        return refuse(_l("New members can write at most %(n)d posts an hour. Please wait a little.", n=limit))
     return ALLOW
 
 
 # --- votes, flags, acceptance ----------------------------------------------------------------------
 
 def can_vote(user, post: Thread | Answer) -> Decision:
+    user = _member(user)
     blocked = write_block(user)
     if not blocked:
         return blocked
     if post.author_id == user.id:
-        return refuse(_("You cannot vote on your own post."))
+        return refuse(_l("You cannot vote on your own post."))
     return ALLOW
 
 
 def can_flag(user, post: Thread | Answer) -> Decision:
+    user = _member(user)
     blocked = write_block(user)
     if not blocked:
         return blocked
     if post.author_id == user.id:
-        return refuse(_("You cannot flag your own post."))
+        return refuse(_l("You cannot flag your own post."))
     if not _privilege(user, Privilege.FLAG):
-        return refuse(_("New members cannot flag posts yet: take part for a day and write a few posts first."))
+        return refuse(_l("New members cannot flag posts yet: take part for a day and write a few posts first."))
     return ALLOW
 
 
 def can_accept(user, thread: Thread) -> Decision:
     """The asker decides what solved their problem; staff may do it for them."""
+    user = _member(user)
     blocked = write_block(user)
     if not blocked:
         return blocked
     if user.id == thread.author_id or user.is_staff:
         return ALLOW
-    return refuse(_("Only the asker or staff can accept an answer."))
+    return refuse(_l("Only the asker or staff can accept an answer."))
 
 
 def can_retag(user, thread: Thread) -> Decision:
+    user = _member(user)
     blocked = write_block(user)
     if not blocked:
         return blocked
     if thread.author_id == user.id or _privilege(user, Privilege.RETAG):
         return ALLOW
-    return refuse(_("Retagging others' questions needs trust level 2."))
+    return refuse(_l("Retagging others' questions needs trust level 2."))
 
 
 def can_close_duplicate(user) -> Decision:
+    user = _member(user)
     blocked = write_block(user)
     if not blocked:
         return blocked
     if _privilege(user, Privilege.CLOSE_DUPLICATE):
         return ALLOW
-    return refuse(_("Closing questions as duplicates needs trust level 2."))
+    return refuse(_l("Closing questions as duplicates needs trust level 2."))
 
 
 def hides_at_once(user) -> bool:
@@ -271,36 +291,36 @@ def hides_at_once(user) -> bool:
 def can_use_staff_area(user) -> Decision:
     if is_staff(user):
         return ALLOW
-    return refuse(_("Only staff can do that."))
+    return refuse(_l("Only staff can do that."))
 
 
 def can_curate(user) -> Decision:
     if is_staff(user):
         return ALLOW
-    return refuse(_("Only staff can curate articles."))
+    return refuse(_l("Only staff can curate articles."))
 
 
 def can_moderate(user) -> Decision:
     if is_moderator(user):
         return ALLOW
-    return refuse(_("Only moderators can do that."))
+    return refuse(_l("Only moderators can do that."))
 
 
 def can_administer(user) -> Decision:
     user = _member(user)
     if user is not None and user.is_admin:
         return ALLOW
-    return refuse(_("Only administrators can change this."))
+    return refuse(_l("Only administrators can change this."))
 
 
 def can_sanction(actor, target: User) -> Decision:
     """Moderators sanction members; only admins sanction staff; nobody sanctions themselves or an admin."""
     if not is_moderator(actor):
-        return refuse(_("Only moderators can do that."))
+        return refuse(_l("Only moderators can do that."))
     if actor.id == target.id:
-        return refuse(_("You cannot sanction yourself."))
+        return refuse(_l("You cannot sanction yourself."))
     if target.is_admin or (target.is_staff and not actor.is_admin):
-        return refuse(_("Only an administrator can sanction staff, and nobody can sanction an administrator."))
+        return refuse(_l("Only an administrator can sanction staff, and nobody can sanction an administrator."))
     return ALLOW
 
 
@@ -312,7 +332,7 @@ def can_see_notifications_of(user, owner_id: int) -> Decision:
     user = _member(user)
     if user is not None and user.id == owner_id:
         return ALLOW
-    return Decision(False, _("Page not found."), hide_existence=True)
+    return Decision(False, _l("Page not found."), hide_existence=True)
 
 
 def can_join_private_room(user) -> Decision:
