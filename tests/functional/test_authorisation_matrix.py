@@ -192,6 +192,7 @@ def matrix(w) -> dict:
                                                                   admins_only),
         ("POST", "/staff/admin/departments/<int:department_id>"): (f"/staff/admin/departments/{w['department']}",
                                                                    admins_only),
+        ("GET", "/staff/page-cache/"): ("/staff/page-cache/", admins_only),
         # Moderation.
         ("GET", "/mod/"): ("/mod/", moderators_only),
         ("POST", "/mod/items/<int:item_id>"): (f"/mod/items/{item}", moderators_only),
