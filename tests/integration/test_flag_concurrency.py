@@ -16,7 +16,7 @@ def _flag_in_process(database_url, user_id, thread_id, barrier, queue):
     from app import create_app
     from app.services import moderation
 
-    application = create_app("testing", {"DATABASE_URL": database_url})
+    application = create_app("testing", {"DATABASE_URL": database_url, "SEARCH_BACKEND": "null"})
     with application.app_context():
         flagger = db.session.get(User, user_id)
         thread = db.session.get(Thread, thread_id)
