@@ -60,6 +60,11 @@ def nobody(_persona):
     return LOGIN
 
 
+def nowhere(_persona):
+    """A forged signed link names nothing: 404 for everyone."""
+    return MISSING
+
+
 def but_not(refused: set, status=FORBIDDEN):
     """Signed-in users except `refused` (e.g. the author voting on their own post)."""
     def rule(persona):
@@ -141,6 +146,15 @@ def matrix(w) -> dict:
         ("POST", "/threads/<int:thread_id>/ask-staff"): (f"/threads/{t}/ask-staff", signed_in),
         ("POST", "/threads/<int:thread_id>/staff-request"): (f"/threads/{t}/staff-request", signed_in),
         ("GET", "/notifications"): ("/notifications", signed_in),
+        ("GET", "/notifications/preferences"): ("/notifications/preferences", signed_in),
+        ("POST", "/notifications/preferences"): ("/notifications/preferences", signed_in),
+        ("GET", "/notifications/resolution/<token>"): ("/notifications/resolution/forged", public),
+        ("POST", "/notifications/resolution/<token>"): ("/notifications/resolution/forged", public),
+        ("GET", "/notifications/unsubscribe/<token>"): ("/notifications/unsubscribe/forged", nowhere),
+        ("POST", "/notifications/unsubscribe/<token>"): ("/notifications/unsubscribe/forged", nowhere),
+        ("POST", "/threads/<int:thread_id>/follow"): (f"/threads/{t}/follow", signed_in),
+        ("GET", "/staff/admin/mail"): ("/staff/admin/mail", admins_only),
+        ("GET", "/staff/admin/mail/<int:message_id>"): ("/staff/admin/mail/999999", only({"admin"}, MISSING)),
         ("POST", "/notifications/read"): ("/notifications/read", signed_in),
         ("GET", "/account/delete"): ("/account/delete", signed_in),
         ("POST", "/account/delete"): ("/account/delete", signed_in),
@@ -224,6 +238,8 @@ def matrix(w) -> dict:
                                                                        signed_in),
         ("POST", "/api/v1/threads/<int:thread_id>/ask-staff"): (f"/api/v1/threads/{t}/ask-staff", signed_in),
         ("GET", "/api/v1/me"): ("/api/v1/me", signed_in),
+        ("GET", "/api/v1/notifications"): ("/api/v1/notifications", signed_in),
+        ("POST", "/api/v1/notifications/read"): ("/api/v1/notifications/read", signed_in),
         ("GET", "/api/v1/users/<username>"): ("/api/v1/users/member", public),
         ("GET", "/api/v1/search"): ("/api/v1/search?q=printer", public),
         ("GET", "/api/v1/search/similar"): ("/api/v1/search/similar?title=printer", public),
