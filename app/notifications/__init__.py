@@ -9,7 +9,7 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
-from app.notifications import api, cli, routes  # noqa: E402,F401
+from app.notifications import account_routes, api, cli, routes  # noqa: E402,F401
 
 
 @bp.app_template_global()

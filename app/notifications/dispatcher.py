@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from app import clock, events
 from app.extensions import db
 from app.models import DomainEvent
-from app.notifications import service
+from app.notifications import account_mail, service
 
 log = logging.getLogger("peerdesk.notifications")
 BATCH = 200
@@ -42,7 +42,9 @@ def dispatch_pending(batch: int = BATCH) -> int:
         db.session.rollback()
         return 0
     for row in db.session.scalars(select(DomainEvent).where(DomainEvent.id.in_(claimed)).order_by(DomainEvent.id)):
-        if row.kind != "notified":
+        if row.kind in account_mail.ACCOUNT_KINDS:
+            account_mail.handle(row)
+        elif row.kind != "notified":
             service.deliver(row, service.notices_for(row))
     db.session.commit()
     return len(claimed)

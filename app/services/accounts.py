@@ -109,6 +109,8 @@ def register(data: Registration) -> User:
     user.set_password(data.password)
     db.session.add(user)
     try:
+        db.session.flush()
+        events.announce("user_registered", user_id=user.id)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -373,6 +375,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ValidationFailed(_("Please correct the marked fields."), {"password": problem})
     user.set_password(new_password)
     end_all_sessions(user)
+    events.announce("password_changed", user_id=user.id, actor_id=user.id)
     db.session.commit()
 
 
