@@ -1,5 +1,9 @@
 """Socket.IO handlers: who may listen to which room, and replay after a reconnect.
 
+Staff who open a thread page also join its staff-only room, where the
+names of the staff viewing it are sent ("also viewing"), kept in memory per
+process (with several server processes each process knows its own viewers).
+
 Rooms are authorised here, once: a thread room only for a thread the user
 may see (hidden, held and deleted threads are refused), the user room only
 for its owner (joined on connect, never by request), the staff room only for
@@ -9,6 +13,8 @@ event log, as Discourse's MessageBus does, so a server restart, a network
 drop or a closed laptop lid loses nothing. More than REPLAY_LIMIT missed
 events answer `resync` instead: the page reloads.
 """
+import threading
+
 from flask import request
 from flask_login import current_user
 from flask_socketio import join_room
@@ -24,6 +30,37 @@ from app.realtime.emitter import (NOTIFIED, PUBLIC_THREAD_KINDS, STAFF_QUEUE_KIN
                                   routes_for, send, thread_room, user_room)
 
 REPLAY_LIMIT = 200
+# "Also viewing": which staff have which thread open, per socket, in this process.
+_viewers: dict[int, dict[str, str]] = {}
+_viewers_lock = threading.Lock()
+
+
+def staff_thread_room(thread_id: int) -> str:
+    return f"staff-thread:{thread_id}"
+
+
+def _announce_viewers(thread_id: int) -> None:
+    with _viewers_lock:
+        names = sorted(set(_viewers.get(thread_id, {}).values()))
+    socketio.emit("viewers", {"thread_id": thread_id, "names": names}, to=staff_thread_room(thread_id))
+
+
+def _start_viewing(thread_id: int) -> None:
+    with _viewers_lock:
+        _viewers.setdefault(thread_id, {})[request.sid] = current_user.username
+    join_room(staff_thread_room(thread_id))
+    _announce_viewers(thread_id)
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    with _viewers_lock:
+        left = [thread_id for thread_id, sids in _viewers.items() if sids.pop(request.sid, None)]
+        for thread_id in left:
+            if not _viewers[thread_id]:
+                del _viewers[thread_id]
+    for thread_id in left:
+        _announce_viewers(thread_id)
 
 
 def _event_id(value) -> int | None:
@@ -80,6 +117,8 @@ def on_join_thread(data):
     if not thread_id or thread_id > MAX_DATABASE_ID or not may_see_thread(db.session.get(Thread, thread_id)):
         return {"ok": False}
     join_room(thread_room(thread_id))
+    if current_user.is_authenticated and policy.can_use_staff_area(current_user):
+        _start_viewing(thread_id)
     replay(_since(data), (DomainEvent.thread_id == thread_id) & DomainEvent.kind.in_(PUBLIC_THREAD_KINDS),
            {thread_room(thread_id)})
     return {"ok": True}
