@@ -25,6 +25,9 @@ GROUPS = {
     "staff_work": (DIGEST, _l("Staff: assignments, department hand-overs, breaches, “not solved”")),
 }
 
+#: Groups only staff are shown (members never receive these kinds).
+STAFF_GROUPS = frozenset({"staff_work"})
+
 #: notification kind → preference group
 GROUP_OF = {
     "answered": "answer_to_my_question",

@@ -50,6 +50,8 @@ def mark_read():
 def preferences():
     if request.method == "POST":
         for group in kinds.GROUPS:
+            if group in kinds.STAFF_GROUPS and group not in request.form:
+                continue
             channel = request.form.get(group)
             if channel not in kinds.CHANNELS:
                 raise ValidationFailed(_("Choose how you want to hear about each kind."),
@@ -58,7 +60,9 @@ def preferences():
         db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.preferences"), code=303)
-    return render_template("notifications/preferences.html", groups=kinds.GROUPS,
+    groups = {group: value for group, value in kinds.GROUPS.items()
+              if group not in kinds.STAFF_GROUPS or policy.can_use_staff_area(current_user)}
+    return render_template("notifications/preferences.html", groups=groups,
                            chosen=notifications.preferences(current_user.id))
 
 

@@ -52,6 +52,9 @@
     return ids;
   }
 
+  /* Rows that arrived live stay highlighted until the page is reloaded, whatever refreshes follow. */
+  var arrivedRows = {};
+
   function refreshQueue(scope, peerdesk) {
     var body = document.querySelector("[data-queue-body]");
     if (!body) { peerdesk.showLiveNotice(scope); return; }
@@ -74,7 +77,9 @@
         if (total && freshTotal) { total.textContent = freshTotal.textContent; }
         var arrived = false;
         body.querySelectorAll("[data-queue-row]").forEach(function (row) {
-          if (!before[row.getAttribute("data-queue-row")]) { row.classList.add("is-new"); arrived = true; }
+          var id = row.getAttribute("data-queue-row");
+          if (!before[id]) { arrivedRows[id] = true; arrived = true; }
+          if (arrivedRows[id]) { row.classList.add("is-new"); }
         });
         if (arrived) { peerdesk.showLiveNotice(scope, "new-row"); }
       })
