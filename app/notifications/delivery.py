@@ -48,17 +48,28 @@ def _write_eml(row: MailMessage, message: EmailMultiAlternatives) -> Path:
     return path
 
 
-def send(row: MailMessage) -> None:
+def smtp_connection():
+    """One SMTP connection for a batch, or None when no SMTP server is configured (.eml files).
+
+    Settings are read at each batch (not only at start-up), so the configuration table is the whole truth.
+    """
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        return None
+    return mail.get_connection(backend="smtp", fail_silently=False, host=config["MAIL_SERVER"],
+                               port=config["MAIL_PORT"], username=config["MAIL_USERNAME"] or None,
+                               password=config["MAIL_PASSWORD"] or None, use_tls=config["MAIL_USE_TLS"],
+                               use_ssl=config["MAIL_USE_SSL"], timeout=config["MAIL_TIMEOUT"])
+
+
+def send(row: MailMessage, connection=None) -> None:
     """Hand one message to SMTP, or to an .eml file when no SMTP server is configured."""
     message = build(row)
-    config = current_app.config
-    if config["MAIL_SERVER"]:
-        # Settings read at each send (not only at start-up), so the configuration table is the whole truth.
-        with mail.get_connection(backend="smtp", fail_silently=False, host=config["MAIL_SERVER"],
-                                 port=config["MAIL_PORT"], username=config["MAIL_USERNAME"] or None,
-                                 password=config["MAIL_PASSWORD"] or None, use_tls=config["MAIL_USE_TLS"],
-                                 use_ssl=config["MAIL_USE_SSL"], timeout=config["MAIL_TIMEOUT"]) as connection:
-            connection.send_messages([message])
+    if connection is not None:
+        if connection.connection is None:
+            connection.open()  # kept open for the batch: send_messages only closes what it opened itself
+        if not connection.send_messages([message]):
+            raise RuntimeError("the SMTP server accepted nothing")
         log.info("mail %s to %s sent: %s", row.id, row.to_address, row.subject)
     else:
         path = _write_eml(row, message)
@@ -107,15 +118,22 @@ def deliver_due(batch: int = BATCH) -> int:
     sent = 0
     while True:
         ids = claim_due(batch)
-        for row_id in ids:
-            row = db.session.get(MailMessage, row_id)
-            try:
-                send(row)
-            except Exception as error:  # an SMTP server can fail in many ways; each is retried
-                db.session.rollback()
-                mark_failed(row, error)
-                continue
-            mark_sent(row_id)
-            sent += 1
+        connection = smtp_connection() if ids else None
+        try:
+            for row_id in ids:
+                row = db.session.get(MailMessage, row_id)
+                try:
+                    send(row, connection)
+                except Exception as error:  # an SMTP server can fail in many ways; each is retried
+                    db.session.rollback()
+                    mark_failed(row, error)
+                    if connection is not None:
+                        connection.close()  # a broken session is reopened for the next message
+                    continue
+                mark_sent(row_id)
+                sent += 1
+        finally:
+            if connection is not None:
+                connection.close()
         if len(ids) < batch:
             return sent

@@ -72,3 +72,14 @@ def text_of(message) -> str:
 
 def html_of(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+@pytest.fixture(autouse=True)
+def _no_confirmation_mails(request, app):
+    """Outside the account-mail tests, registering users queues no confirmation mail to count around."""
+    if request.module.__name__.endswith("test_account_mail"):
+        yield
+        return
+    app.config["EMAIL_CONFIRMATION"] = "off"
+    yield
+    app.config["EMAIL_CONFIRMATION"] = "optional"
