@@ -139,3 +139,12 @@ def test_a_duplicate_registration_mails_the_owner_instead(app, make):
         account_mail.tell_owner_of_duplicate_registration("nobody@example.com")
         db.session.commit()
     assert [row.to_address for row in mails(app, "duplicate_registration")] == ["alice@example.com"]
+
+
+def test_signing_up_with_a_taken_address_mails_its_owner(app, make):
+    from app.services import accounts
+
+    make.user("alice")
+    with app.app_context():
+        assert accounts.sign_up(accounts.Registration("alice2", "alice@example.com", "a-brand-new-secret-9")) is None
+    assert [row.to_address for row in mails(app, "duplicate_registration")] == ["alice@example.com"]
