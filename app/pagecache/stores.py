@@ -83,6 +83,9 @@ class MemoryPageCache:
     def invalidate(self, tags) -> None:
         self.generations.bump(tags)
 
+    def generation(self, tag: str) -> int:
+        return self.generations.read((tag,))[0]
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -126,6 +129,9 @@ class RedisPageCache:
 
     def store(self, key: str, entry: Entry, ttl: int) -> None:
         self.redis.set(self.PREFIX + "page:" + key, entry.dumps(), ex=max(1, ttl))
+
+    def generation(self, tag: str) -> int:
+        return int(self.redis.get(self._generation_keys((tag,))[0]) or 0)
 
     def invalidate(self, tags) -> None:
         pipeline = self.redis.pipeline(transaction=False)

@@ -5,13 +5,15 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from app import clock, policy
+from app import clock, events, policy
 from app.extensions import db
 from app.markup import render_markdown
 from app.models import Announcement, Category, User, announcement_categories
 from app.services.errors import NotFound, ValidationFailed
 
 SEVERITIES = ("info", "warning", "outage")
+#: Announced when an announcement is saved or deleted: banner caches in every process drop their copy.
+CHANGED = "announcement_changed"
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,11 @@ class ActiveAnnouncement:
     body_html: str
     severity: str
     category_slugs: frozenset[str] = field(default_factory=frozenset)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    def live_at(self, now: datetime) -> bool:
+        return self.starts_at <= now and (self.ends_at is None or self.ends_at > now)
 
     def shown_for(self, category_slug: str | None) -> bool:
         """Unrestricted banners show everywhere; restricted ones on their categories' pages."""
@@ -40,11 +47,21 @@ class AnnouncementDraft:
 def active(now: datetime | None = None) -> list[ActiveAnnouncement]:
     """Announcements live now, with their category slugs: one query (an outer join)."""
     now = now or clock.now()
+    return live(not_ended(now), now)
+
+
+def not_ended(now: datetime) -> list[ActiveAnnouncement]:
+    """Announcements live at `now` or starting later, in banner order: what a banner cache may keep.
+
+    One query (an outer join). `live` picks those shown at a given moment,
+    so a kept list stays right as announcements start and end.
+    """
     rows = db.session.execute(
-        select(Announcement.id, Announcement.title, Announcement.body_html, Announcement.severity, Category.slug)
+        select(Announcement.id, Announcement.title, Announcement.body_html, Announcement.severity,
+               Announcement.starts_at, Announcement.ends_at, Category.slug)
         .outerjoin(announcement_categories, announcement_categories.c.announcement_id == Announcement.id)
         .outerjoin(Category, Category.id == announcement_categories.c.category_id)
-        .where(Announcement.starts_at <= now, or_(Announcement.ends_at.is_(None), Announcement.ends_at > now))
+        .where(or_(Announcement.ends_at.is_(None), Announcement.ends_at > now))
         .order_by(Announcement.starts_at.desc(), Announcement.id.desc())
     ).all()
     found: dict[int, tuple] = {}
@@ -54,9 +71,14 @@ def active(now: datetime | None = None) -> list[ActiveAnnouncement]:
         if row.slug:
             slugs.setdefault(row.id, set()).add(row.slug)
     order = {"outage": 0, "warning": 1, "info": 2}
-    items = [ActiveAnnouncement(row.id, row.title, row.body_html, row.severity, frozenset(slugs.get(row.id, ())))
+    items = [ActiveAnnouncement(row.id, row.title, row.body_html, row.severity, frozenset(slugs.get(row.id, ())),
+                                row.starts_at, row.ends_at)
              for row in found.values()]
     return sorted(items, key=lambda item: order.get(item.severity, 3))
+
+
+def live(items: list[ActiveAnnouncement], now: datetime) -> list[ActiveAnnouncement]:
+    return [item for item in items if item.live_at(now)]
 
 
 def all_announcements() -> list[Announcement]:
@@ -102,11 +124,14 @@ def save(actor: User, draft: AnnouncementDraft, announcement: Announcement | Non
     announcement.title, announcement.body_source, announcement.body_html = title, body, render_markdown(body)
     announcement.severity, announcement.starts_at, announcement.ends_at = draft.severity, starts_at, draft.ends_at
     announcement.categories = categories
+    db.session.flush()
+    events.announce(CHANGED, actor_id=actor.id, announcement_id=announcement.id)
     db.session.commit()
     return announcement
 
 
 def delete(actor: User, announcement: Announcement) -> None:
     _require_admin(actor)
+    events.announce(CHANGED, actor_id=actor.id, announcement_id=announcement.id)
     db.session.delete(announcement)
     db.session.commit()
