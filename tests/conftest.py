@@ -74,6 +74,7 @@ def _clean_database(request):
     application = request.getfixturevalue("app")
     limiter.reset()
     request_limits._fallback_storage.reset()
+    application.extensions.pop("peerdesk_banner", None)  # the rows go below without an announced change
     with application.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
