@@ -66,7 +66,7 @@ def credential_key() -> str:
 def write_limited(view):
     """Every write: limited per client address (RATELIMIT_WRITE) and per user (RATELIMIT_WRITE_PER_USER).
 
-    A refused request gets 429 with Retry-After (RATELIMIT_HEADERS_ENABLED).
+    A refused request gets 429 with Retry-After (set by the 429 error handler).
     """
     limited = limiter.limit(write_limit, methods=["POST", "PUT", "PATCH", "DELETE"])(view)
     return limiter.limit(write_limit_per_user, key_func=credential_key,

@@ -4,6 +4,8 @@ No handler ever shows a stack trace; unexpected errors are logged and the
 user gets a short apology with the status code.
 """
 import logging
+import math
+import time
 
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -11,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import bp
-from app.extensions import db
+from app.extensions import db, limiter
 from app.services.errors import ServiceError
 
 log = logging.getLogger("peerdesk")
@@ -60,7 +62,21 @@ def http_error(error: HTTPException):
     message = messages.get(status, error.description if status < 500 else _("Something went wrong on our side."))
     if status == 400 and error.description and "CSRF" in error.description:
         message = _("Your form expired. Please reload the page and try again; nothing was saved.")
-    return error_response(status, HTTP_CODES.get(status, "error"), message)
+    response, status = error_response(status, HTTP_CODES.get(status, "error"), message)
+    return response, status, _retry_after_rate_limit() if status == 429 else {}
+
+
+def _retry_after_rate_limit() -> dict:
+    """Seconds until the exceeded limit's window opens again.
+
+    Set here, on the refusal only, rather than by Flask-Limiter's header
+    injection, which stamps every response of a limited route and would
+    overwrite the exact waits of the login back-off and the busy database.
+    """
+    limit = limiter.current_limit
+    if limit is None:
+        return {}
+    return {"Retry-After": str(max(1, math.ceil(limit.reset_at - time.time())))}
 
 
 def database_busy(error: OperationalError) -> bool:

@@ -158,6 +158,13 @@ def matrix(w) -> dict:
         ("POST", "/notifications/resolution/<token>"): ("/notifications/resolution/forged", public),
         ("GET", "/notifications/unsubscribe/<token>"): ("/notifications/unsubscribe/forged", nowhere),
         ("POST", "/notifications/unsubscribe/<token>"): ("/notifications/unsubscribe/forged", nowhere),
+        # Account links: a forged token is a 400 page for everyone; asking for a reset never needs a login.
+        ("GET", "/account/password/forgot"): ("/account/password/forgot", public),
+        ("POST", "/account/password/forgot"): ("/account/password/forgot", public),
+        ("GET", "/account/password/reset/<token>"): ("/account/password/reset/forged", public),
+        ("POST", "/account/password/reset/<token>"): ("/account/password/reset/forged", public),
+        ("GET", "/account/confirm/<token>"): ("/account/confirm/forged", public),
+        ("POST", "/account/confirm/resend"): ("/account/confirm/resend", signed_in),
         ("POST", "/threads/<int:thread_id>/follow"): (f"/threads/{t}/follow", signed_in),
         ("GET", "/staff/admin/mail"): ("/staff/admin/mail", admins_only),
         ("GET", "/staff/admin/mail/<int:message_id>"): ("/staff/admin/mail/999999", only({"admin"}, MISSING)),
