@@ -1,4 +1,5 @@
 """A live Peerdesk server in a thread and a headless Debian Chromium driven by Playwright."""
+import contextlib
 import os
 import socket
 import threading
@@ -20,10 +21,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The real app (CSRF on) on a free port; yields its base URL."""
-    folder = tmp_path_factory.mktemp("live")
+@contextlib.contextmanager
+def serving(folder):
+    """The real app (CSRF on) on a free port with its own database; yields its base URL."""
     app = create_app("testing", {"DATABASE_URL": f"sqlite:///{folder / 'live.db'}", "WTF_CSRF_ENABLED": True,
                                  "SEARCH_INDEX_DIR": str(folder / "index")})
     with app.app_context():
@@ -39,6 +39,13 @@ def live_server(tmp_path_factory):
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """One server shared by the page tests; a module that leaves hostile content behind brings its own."""
+    with serving(tmp_path_factory.mktemp("live")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

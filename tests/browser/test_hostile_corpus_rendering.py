@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from tests.browser.conftest import serving
 from tests.browser.test_layout import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -84,6 +85,13 @@ def _quiet_context(browser, **options):
 
 def test_corpus_has_at_least_a_hundred_vectors():
     assert len(VECTORS) + len(FIELD_PAYLOADS) * 6 >= 100
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A server of this module's own: the corpus it leaves in titles and banners must not reach other tests' pages."""
+    with serving(tmp_path_factory.mktemp("hostile-live")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

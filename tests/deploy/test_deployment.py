@@ -150,14 +150,14 @@ def test_an_event_raised_in_one_process_reaches_a_client_on_the_other(deployment
     process_a, process_b = deployment.server_ports
     writer = routes.session(process_a)
     thread_id = _ask(writer, deployment.url, tokens["alice"], f"Live update across processes {transport}",
-                     "Does the answer reach a socket held by the other process?")
+                     f"Does the answer reach a socket held by the other process over {transport}?")
     # Like a browser, the client sends its route cookie with every request of the session.
     with socketio.SimpleClient(http_session=routes.session(process_b)) as listener:
         listener.connect(deployment.url, transports=[transport])
         assert listener.call("join_thread", {"thread_id": thread_id}, timeout=10) == {"ok": True}
         answered = writer.post(f"{deployment.url}/api/v1/threads/{thread_id}/answers", timeout=10,
                                headers={"Authorization": f"Bearer {tokens['bob']}"},
-                               json={"body": "Yes: through Redis."})
+                               json={"body": f"Yes: through Redis, over {transport}."})
         assert answered.status_code == 201, answered.text
         event, payload = listener.receive(timeout=10)
         assert (event, payload["thread_id"], payload["kind"]) == ("thread_update", thread_id, "answered")
