@@ -41,6 +41,9 @@ def moderated(browser, live_server, tmp_path_factory):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    page.get_by_label("Username or e-mail").fill("modmember")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
     for title, body in (("Casino bonus for printer owners", "Free spins for every cartridge you buy here."),
                         ("Scanner sends my phone number to everyone", "Call me on 0170 1234567 for details.")):
         page.goto(f"{live_server}/ask")
