@@ -89,7 +89,10 @@ def test_corpus_has_at_least_a_hundred_vectors():
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    """A server of this module's own: the corpus it leaves in titles and banners must not reach other tests' pages."""
+    """A server of this module's own: the corpus it leaves in titles and banners must not reach other tests' pages.
+
+    A second app takes over the process-wide Socket.IO server, so this module is named to run last.
+    """
     with serving(tmp_path_factory.mktemp("hostile-live")) as url:
         yield url
 
