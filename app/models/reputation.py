@@ -26,6 +26,7 @@ class ReputationEvent(db.Model):
         Index("ix_reputation_events_answer_id", "answer_id"),
         Index("ix_reputation_events_thread_id", "thread_id"),
         Index("ix_reputation_events_actor_id", "actor_id"),
+        Index("ix_reputation_events_reversal_of_id", "reversal_of_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
