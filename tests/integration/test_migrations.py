@@ -1,22 +1,36 @@
-"""`flask db upgrade` on an empty database builds exactly the schema the models describe."""
+"""`flask db upgrade` on an empty database builds exactly the schema the models describe.
+
+The upgrade runs as the real CLI in its own process: building a second app
+in the test process would rebind the shared Socket.IO server away from the
+suite's app and break later socket tests.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from app import create_app
 from app.extensions import db
+import app.models  # noqa: F401  (registers every table on db.metadata)
+from config import normalise_database_url
 from tests.conftest import _fresh_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def schema_drift(database_url: str) -> list:
-    app = create_app("testing", {"DATABASE_URL": database_url})
-    with app.app_context():
-        upgrade()
-        with db.engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
-        db.engine.dispose()
-    return diff
+    environment = {**os.environ, "PEERDESK_CONFIG": "testing", "DATABASE_URL": database_url, "FLASK_APP": "app"}
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=environment,
+                   check=True, capture_output=True, timeout=300)
+    engine = create_engine(normalise_database_url(database_url))
+    try:
+        with engine.connect() as connection:
+            return compare_metadata(MigrationContext.configure(connection), db.metadata)
+    finally:
+        engine.dispose()
 
 
 def test_migrations_match_models(tmp_path, database_url):
