@@ -1,7 +1,9 @@
 """The staff dashboard: support metrics for a period, built from the timeline in three queries.
 
 Query 1 loads the threads that matter for the period (created in it, still
-waiting for staff, or reopened in it) with their category; query 2 their
+waiting for staff, or reopened in it) with their category; only visible
+ones: a held, hidden or deleted question is nobody's support work, and a
+moderator's restore or approval brings it back into the figures; query 2 their
 metric-relevant events with each actor's role; query 3 the deflection
 facts. The figures themselves come from app.domain.support_metrics.
 
@@ -116,7 +118,7 @@ def _facts(period: Period) -> list[ThreadFacts]:
     reopened_in_period = select(ThreadEvent.thread_id).where(
         ThreadEvent.kind == EventKind.REOPENED.value, ThreadEvent.created_at >= period.start,
         ThreadEvent.created_at < period.end)
-    conditions = [Thread.visibility != Visibility.DELETED.value, Thread.created_at < period.end,
+    conditions = [Thread.visibility == Visibility.VISIBLE.value, Thread.created_at < period.end,
                   or_(Thread.created_at >= period.start, Thread.needs_staff.is_(True),
                       Thread.id.in_(reopened_in_period))]
     if period.category:
