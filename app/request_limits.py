@@ -1,8 +1,13 @@
 """Limits read from the configuration at request time, shared by the pages and the API."""
 import hashlib
+import math
+import time
 from datetime import timedelta
 
 from flask import current_app, request
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits.storage import MemoryStorage
@@ -71,3 +76,41 @@ def write_limited(view):
     limited = limiter.limit(write_limit, methods=["POST", "PUT", "PATCH", "DELETE"])(view)
     return limiter.limit(write_limit_per_user, key_func=credential_key,
                          methods=["POST", "PUT", "PATCH", "DELETE"])(limited)
+
+
+#: What a refused request was trying to do, by view name (the part after the blueprint's dot).
+LIMITED_ACTIONS = {
+    **dict.fromkeys(("ask", "create_thread"), _l("Too many questions")),
+    **dict.fromkeys(("answer", "create_answer"), _l("Too many answers")),
+    **dict.fromkeys(("edit_thread", "edit_answer"), _l("Too many edits")),
+    **dict.fromkeys(("vote_thread", "vote_answer", "helpful"), _l("Too many votes")),
+    **dict.fromkeys(("accept", "unaccept"), _l("Too many acceptances")),
+    **dict.fromkeys(("flag_thread", "flag_answer", "report_user"), _l("Too many flags and reports")),
+    **dict.fromkeys(("login", "create_token"), _l("Too many login attempts")),
+    "register": _l("Too many registrations"),
+    **dict.fromkeys(("forgot_password", "reset_password", "resend_confirmation"), _l("Too many account e-mails")),
+    "preview": _l("Too many previews"),
+    **dict.fromkeys(("act", "act_on_item", "answer_action", "thread_post_action", "lift", "delete_user",
+                     "remove_watched_word", "mod_queue_act", "mod_sanction", "mod_lift", "lock_trust_level",
+                     "mod_trust_level", "mod_trust_level_unlock"), _l("Too many moderator actions")),
+}
+
+
+def limit_refusal() -> tuple[str, int | None]:
+    """The 429's sentence (what was limited, the limit, when to retry) and the Retry-After seconds.
+
+    Read from the limit Flask-Limiter found exceeded for this request;
+    without one (an unexpected 429) the sentence stays general.
+    """
+    current = limiter.current_limit
+    if current is None:
+        return _("Too many requests. Please wait a moment and try again."), None
+    seconds = max(1, math.ceil(current.reset_at - time.time()))
+    endpoint = (request.endpoint or "").rpartition(".")[2]
+    what = LIMITED_ACTIONS.get(endpoint, _l("Too many writes"))
+    item = current.limit
+    message = _("%(what)s: at most %(amount)d in %(period)s. Nothing was saved; please try again %(wait)s.",
+                what=what, amount=item.amount,
+                period=format_timedelta(timedelta(seconds=item.get_expiry()), threshold=1),
+                wait=format_timedelta(timedelta(seconds=seconds), threshold=1, add_direction=True))
+    return message, seconds

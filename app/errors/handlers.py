@@ -4,8 +4,6 @@ No handler ever shows a stack trace; unexpected errors are logged and the
 user gets a short apology with the status code.
 """
 import logging
-import math
-import time
 
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -13,7 +11,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import bp
-from app.extensions import db, limiter
+from app.extensions import db
+from app.request_limits import limit_refusal
 from app.services.errors import ServiceError
 
 log = logging.getLogger("peerdesk")
@@ -56,27 +55,21 @@ def http_error(error: HTTPException):
         404: _("Page not found."),
         405: _("This method is not allowed here."),
         413: _("The request is too large."),
-        429: _("Too many requests. Please wait a moment and try again."),
     }
     status = error.code or 500
     message = messages.get(status, error.description if status < 500 else _("Something went wrong on our side."))
     if status == 400 and error.description and "CSRF" in error.description:
         message = _("Your form expired. Please reload the page and try again; nothing was saved.")
+    headers = {}
+    if status == 429:
+        message, retry_after = limit_refusal()
+        if retry_after:
+            # Set here, on the refusal only, rather than by Flask-Limiter's header injection, which stamps
+            # every response of a limited route and would overwrite the exact waits of the login back-off
+            # and the busy database.
+            headers["Retry-After"] = str(retry_after)
     response, status = error_response(status, HTTP_CODES.get(status, "error"), message)
-    return response, status, _retry_after_rate_limit() if status == 429 else {}
-
-
-def _retry_after_rate_limit() -> dict:
-    """Seconds until the exceeded limit's window opens again.
-
-    Set here, on the refusal only, rather than by Flask-Limiter's header
-    injection, which stamps every response of a limited route and would
-    overwrite the exact waits of the login back-off and the busy database.
-    """
-    limit = limiter.current_limit
-    if limit is None:
-        return {}
-    return {"Retry-After": str(max(1, math.ceil(limit.reset_at - time.time())))}
+    return response, status, headers
 
 
 def database_busy(error: OperationalError) -> bool:
