@@ -123,6 +123,21 @@ def _staff_answerers(thread_id: int) -> list[int]:
         Answer.thread_id == thread_id, Answer.is_staff.is_(True)).distinct()))
 
 
+def _accepted_before(event: DomainEvent) -> bool:
+    """Whether this answer's acceptance was already announced: accepting it twice, or un-accepting and
+    accepting it again, is one fact, and nobody is told of it twice (no bell, no mail).
+
+    Accepting a *different* answer is a new fact for its author; the asker and followers hear "resolved"
+    only when the thread was not resolved just before (not when the accepted answer is switched).
+    """
+    answer_id = (event.payload or {}).get("answer_id")
+    if answer_id is None:
+        return False
+    earlier = db.session.scalars(select(DomainEvent.payload).where(
+        DomainEvent.thread_id == event.thread_id, DomainEvent.kind == "answer_accepted", DomainEvent.id < event.id))
+    return any((payload or {}).get("answer_id") == answer_id for payload in earlier)
+
+
 def notices_for(event: DomainEvent) -> list[Notice]:
     """The notifications one event causes, before preferences and visibility."""
     payload = event.payload or {}
@@ -156,14 +171,16 @@ def notices_for(event: DomainEvent) -> list[Notice]:
                               {"reason": payload.get("reason"), "staff_minutes": _staff_target_minutes(thread)}))
         if payload.get("reason") == "not_solved":
             notices += [Notice(user_id, "not_solved", thread.id) for user_id in _staff_answerers(thread.id)]
-    elif kind == "answer_accepted" and thread is not None:
+    elif kind == "answer_accepted" and thread is not None and not _accepted_before(event):
         answerer = payload.get("answer_author_id")
         if answerer and answerer != thread.author_id and answerer != event.actor_id:
             notices.append(Notice(answerer, "answer_accepted", thread.id, answer_id=payload.get("answer_id")))
-        if event.actor_id != thread.author_id:
-            notices.append(Notice(thread.author_id, "resolved", thread.id))
-        notices += [Notice(user_id, "followed_status", thread.id, {"status": "resolved"})
-                    for user_id in followers(thread.id) if user_id not in (thread.author_id, answerer, event.actor_id)]
+        if payload.get("previous_answer_id") is None:  # a switch of the accepted answer leaves it resolved
+            if event.actor_id != thread.author_id:
+                notices.append(Notice(thread.author_id, "resolved", thread.id))
+            notices += [Notice(user_id, "followed_status", thread.id, {"status": "resolved"})
+                        for user_id in followers(thread.id) if user_id not in (thread.author_id, answerer,
+                                                                               event.actor_id)]
     elif kind == "auto_resolved" and thread is not None:
         notices.append(Notice(thread.author_id, "auto_resolved", thread.id))
         notices += [Notice(user_id, "followed_status", thread.id, {"status": "resolved"})

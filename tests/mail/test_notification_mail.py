@@ -149,3 +149,51 @@ def test_preferences_are_honoured_for_every_kind(app, world, make, kind):
 def test_default_channels_follow_the_issue():
     assert {group for group, (channel, _label) in kinds.GROUPS.items() if channel == kinds.EMAIL} == {
         "answer_to_my_question", "official_answer", "resolution_check"}
+
+
+def _accept(app, who, thread_id, answer_id=None):
+    from app.models import Thread
+    from app.services import resolution
+
+    with app.app_context():
+        user, thread = db.session.get(User, who.id), db.session.get(Thread, thread_id)
+        if answer_id is None:
+            resolution.unaccept(user, thread)
+        else:
+            resolution.accept(user, thread, answer_id)
+
+
+def test_an_acceptance_is_told_once_however_often_it_is_repeated(app, world, make, smtp, send_mail):
+    """Accepting the same answer again, or un-accepting and re-accepting it, tells nobody a second time;
+    switching to a different answer is news for its author only (the thread stays resolved); un-accepting
+    and then accepting a different answer resolves the thread anew, which followers hear."""
+    from app.notifications.service import set_preference
+
+    thread_id = make.thread(world["alice"])
+    bobs = make.answer(world["bob"], thread_id)
+    carlas = make.answer(world["carla"], thread_id, body="Try the other tray, it worked for me.")
+    with app.app_context():
+        set_preference(world["bob"].id, "my_answers", "email")
+        db.session.commit()
+    acceptance = ("answer_accepted", "resolved", "followed_status")
+    told = lambda: [row for row in notified(app) if row[1] in acceptance]  # noqa: E731
+
+    _accept(app, world["sam"], thread_id, bobs)
+    first = told()
+    assert first == [("alice", "resolved"), ("bob", "answer_accepted"), ("carla", "followed_status")]
+    _accept(app, world["sam"], thread_id, bobs)
+    _accept(app, world["alice"], thread_id)
+    _accept(app, world["alice"], thread_id, bobs)
+    assert told() == first
+    send_mail()
+    assert [m["Subject"].strip() for m in smtp.to("bob@example.com")] == [
+        "Your answer on “Printer shows error E42” was accepted"]
+
+    _accept(app, world["alice"], thread_id, carlas)
+    switched = sorted(first + [("carla", "answer_accepted")])
+    assert told() == switched
+    _accept(app, world["alice"], thread_id)
+    dmitris = make.answer(world["dmitri"], thread_id, body="Update the firmware first.")
+    _accept(app, world["alice"], thread_id, dmitris)
+    assert told() == sorted(switched + [("bob", "followed_status"), ("carla", "followed_status"),
+                                        ("dmitri", "answer_accepted")])
