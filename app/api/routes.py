@@ -58,7 +58,7 @@ def create_thread():
 
 @bp.route("/threads/<int:thread_id>")
 def get_thread(thread_id):
-    view = browsing.load_thread(thread_id, optional_user())
+    view = browsing.read_thread(thread_id, optional_user())
     data = thread_json(view.thread)
     data["answers"] = [answer_json(answer, view.thread.accepted_answer_id) for answer in view.answers]
     return jsonify(data)

@@ -76,7 +76,7 @@ def ask():
 @bp.route("/threads/<int:thread_id>")
 def thread(thread_id):
     if not current_user.is_authenticated:
-        view = browsing.load_thread(thread_id)
+        view = browsing.read_thread(thread_id)
         return render_template("forum/thread.html", view=view, thread=view.thread, can_accept=False)
     view = browsing.load_thread(thread_id, current_user)
     return render_template("forum/thread.html", view=view, thread=view.thread, answer_form=AnswerForm(),
