@@ -77,14 +77,16 @@ def on_event(happened: events.Happened) -> None:
 
 
 def run_worker(app: Flask, *, deliver_mail: bool = True, stop: threading.Event | None = None) -> None:
-    """Dispatch events and send due mail until `stop`; each pass is idempotent and safe beside another worker."""
-    from app.notifications import delivery
+    """Announce staff-target breaches, dispatch events and send due mail until `stop`; each pass is
+    idempotent and safe beside another worker."""
+    from app.notifications import breaches, delivery
 
     interval = app.config["NOTIFY_WORKER_INTERVAL_SECONDS"]
     while stop is None or not stop.is_set():
         wake.clear()
         try:
             with app.app_context():
+                breaches.announce_breaches()
                 dispatch_all()
                 if deliver_mail:
                     delivery.deliver_due()
