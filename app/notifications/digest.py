@@ -12,7 +12,7 @@ from app import clock
 from app.extensions import db
 from app.models import Notification, User
 from app.notifications import kinds, mail
-from app.notifications.mail import SUBJECTS, external_url, headline
+from app.notifications.mail import SUBJECTS, external_url, headline, notice_title
 from app.notifications.service import channel_for, channels_of
 
 MAX_ITEMS = 30
@@ -39,7 +39,7 @@ def send_digests(now=None) -> int:
         from flask_babel import force_locale
 
         with force_locale(user.locale or "en"):
-            entries = [{"text": headline(row, row.thread.title if row.thread else ""),
+            entries = [{"text": headline(row, notice_title(row, row.thread)),
                         "url": external_url("forum.thread", thread_id=row.thread_id) if row.thread_id else None}
                        for row in wanted[:MAX_ITEMS]]
             subject = str(SUBJECTS["digest"] % {"count": len(wanted)})

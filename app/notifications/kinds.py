@@ -4,7 +4,9 @@ A user chooses per group (`NotificationPreference.kind` holds the group):
 app (in the app only), email (in the app and by e-mail at once), digest (in
 the app and in the daily digest e-mail) or off. The defaults follow issue
 #8: e-mail at once for answers to your own question, official staff answers
-and the resolution check; everything else in the app and in the digest.
+and the resolution check; everything else in the app and in the digest,
+except outage and warning announcements, which nobody hears of unless they
+opt in (the banner shows them to everyone anyway).
 """
 from flask_babel import lazy_gettext as _l
 
@@ -23,6 +25,7 @@ GROUPS = {
     "achievements": (DIGEST, _l("Badges and reputation")),
     "moderation": (DIGEST, _l("Moderation of my posts and account")),
     "staff_work": (DIGEST, _l("Staff: assignments, department hand-overs, breaches, “not solved”")),
+    "announcements": (OFF, _l("Outage and warning announcements (off unless you choose)")),
 }
 
 #: Groups only staff are shown (members never receive these kinds).
@@ -49,6 +52,7 @@ GROUP_OF = {
     "department_returned": "staff_work",
     "staff_target_breached": "staff_work",
     "not_solved": "staff_work",
+    "announcement": "announcements",
 }
 
 

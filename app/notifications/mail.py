@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.extensions import db
-from app.models import Answer, MailMessage, Thread, UsedToken, User
+from app.models import Announcement, Answer, MailMessage, Thread, UsedToken, User
 from app.notifications import kinds
 from app.search.text import html_to_text
 
@@ -47,6 +47,9 @@ SUBJECTS = {
     "staff_target_breached": _l("“%(title)s” breached its staff target"),
     "not_solved": _l("“Not solved”: the asker of “%(title)s” needs more help"),
     "digest": _l("Your Peerdesk digest: %(count)d new"),
+    "announcement": _l("Service notice: %(title)s"),
+    "announcement_outage": _l("Outage: %(title)s"),
+    "announcement_warning": _l("Warning: %(title)s"),
 }
 
 
@@ -73,6 +76,7 @@ HEADLINES = {
     "department_returned": _l("“%(title)s” came back from the department."),
     "staff_target_breached": _l("“%(title)s”, assigned to you, is past its staff target."),
     "not_solved": _l("The asker of “%(title)s” says it is not solved yet."),
+    "announcement": _l("Peerdesk posted a service notice: “%(title)s”."),
 }
 
 
@@ -211,18 +215,34 @@ def queue(user: User, kind: str, dedupe_key: str, subject: str, template: str, *
     return message
 
 
+def notice_title(notice, thread: Thread | None) -> str:
+    """The title a notification names: its thread's, or an announcement's (kept in its detail)."""
+    return thread.title if thread is not None else (notice.detail or {}).get("title") or ""
+
+
+def _content_html(notice) -> str | None:
+    """The new content a mail quotes: the answer's or the announcement's stored, sanitised HTML."""
+    if notice.kind == "announcement":
+        announcement = db.session.get(Announcement, (notice.detail or {}).get("announcement_id") or 0)
+        return announcement.body_html if announcement is not None else None
+    answer = db.session.get(Answer, notice.answer_id) if notice.answer_id else None
+    return answer.body_html if answer is not None and answer.visibility == "visible" else None
+
+
 def queue_notice(user: User, notice, thread: Thread | None, event_id: int) -> MailMessage | None:
     """The mail for one notification, with the thread, the new content and the links it needs."""
-    answer = db.session.get(Answer, notice.answer_id) if notice.answer_id else None
-    content = Markup(answer.body_html) if answer is not None and answer.visibility == "visible" else None
+    html = _content_html(notice)
+    content = Markup(html) if html else None
     locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "en"
+    subject_key = f"{notice.kind}_{(notice.detail or {}).get('severity')}"
     with force_locale(locale):
-        title = thread.title if thread is not None else ""
-        subject = str(SUBJECTS.get(notice.kind, SUBJECTS["followed_answer"]) % {"title": title})
+        title = notice_title(notice, thread)
+        subject = str(SUBJECTS.get(subject_key, SUBJECTS.get(notice.kind, SUBJECTS["followed_answer"]))
+                      % {"title": title})
         opening = headline(notice, title)
     context = {
         "notice": notice, "headline": opening, "thread": thread, "content": content,
-        "content_text": html_to_text(answer.body_html) if content else "",
+        "content_text": html_to_text(html) if content else "",
         "thread_url": external_url("forum.thread", thread_id=thread.id) if thread is not None else None,
         "links": resolution_links(user.id, thread.id) if notice.kind == "resolution_check" and thread else None,
         "unsubscribe_group": kinds.GROUP_OF.get(notice.kind, "my_question_status"),

@@ -18,10 +18,14 @@ from sqlalchemy.orm import joinedload
 
 from app import clock, events, policy
 from app.extensions import db
-from app.models import (Answer, Category, Department, DomainEvent, Notification, NotificationPreference, Thread,
-                        ThreadEvent, ThreadFollow, User)
+from app.models import (Announcement, Answer, Category, Department, DomainEvent, Notification,
+                        NotificationPreference, Thread, ThreadEvent, ThreadFollow, User)
 from app.notifications import kinds
 
+#: The event app/services/announcements.py announces when an announcement is saved or deleted.
+ANNOUNCEMENT_CHANGED = "announcement_changed"
+#: Announcements worth a mail to those who opted in.
+TOLD_SEVERITIES = frozenset({"warning", "outage"})
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_][A-Za-z0-9_.-]{1,31})")
 MAX_MENTIONS = 20
 
@@ -138,6 +142,28 @@ def _accepted_before(event: DomainEvent) -> bool:
     return any((payload or {}).get("answer_id") == answer_id for payload in earlier)
 
 
+def _announcement_notices(announcement_id) -> list[Notice]:
+    """An outage or warning announcement, once per announcement, to everyone who opted in.
+
+    `announcement_changed` is announced at every save; a later edit tells only
+    subscribers who were not told yet (for example after a severity raised
+    from info to outage). An announcement that has already ended tells nobody.
+    """
+    announcement = db.session.get(Announcement, announcement_id) if isinstance(announcement_id, int) else None
+    if announcement is None or announcement.severity not in TOLD_SEVERITIES:
+        return []
+    if announcement.ends_at is not None and announcement.ends_at <= clock.now():
+        return []
+    subscribers = db.session.scalars(select(NotificationPreference.user_id).where(
+        NotificationPreference.kind == kinds.GROUP_OF["announcement"], NotificationPreference.channel != kinds.OFF))
+    told = {user_id for user_id, detail in db.session.execute(
+        select(Notification.user_id, Notification.detail).where(
+            Notification.kind == "announcement", Notification.created_at >= announcement.created_at))
+        if (detail or {}).get("announcement_id") == announcement.id}
+    detail = {"announcement_id": announcement.id, "severity": announcement.severity, "title": announcement.title}
+    return [Notice(user_id, "announcement", None, detail) for user_id in subscribers if user_id not in told]
+
+
 def notices_for(event: DomainEvent) -> list[Notice]:
     """The notifications one event causes, before preferences and visibility."""
     payload = event.payload or {}
@@ -210,6 +236,8 @@ def notices_for(event: DomainEvent) -> list[Notice]:
     elif kind == "post_hidden" and event.user_id:
         notices.append(Notice(event.user_id, "post_hidden", event.thread_id,
                               {"reason": payload.get("reason_code"), "answer_id": payload.get("answer_id")}))
+    elif kind == ANNOUNCEMENT_CHANGED:
+        notices += _announcement_notices(payload.get("announcement_id"))
     elif kind == "user_sanctioned" and event.user_id:
         notices.append(Notice(event.user_id, "user_sanctioned", None,
                               {"sanction": payload.get("sanction") or payload.get("kind"),
