@@ -251,6 +251,22 @@ def can_flag(user, post: Thread | Answer) -> Decision:
     return ALLOW
 
 
+def can_report_user(user, subject: User) -> Decision:
+    """Reporting a member is flagging a person: the same trust level, never yourself, never a deleted account."""
+    user = _member(user)
+    blocked = write_block(user)
+    if not blocked:
+        return blocked
+    if subject.id == user.id:
+        return refuse(_l("You cannot report yourself."))
+    if subject.deleted_at is not None:
+        return refuse(_l("This account was deleted."))
+    if not _privilege(user, Privilege.FLAG):
+        return refuse(_l("New members cannot report members yet: take part for a day and write a few posts "
+                        "first."))
+    return ALLOW
+
+
 def can_accept(user, thread: Thread) -> Decision:
     """The asker decides what solved their problem; staff may do it for them."""
     user = _member(user)

@@ -90,9 +90,10 @@ LIMITED_ACTIONS = {
     "register": _l("Too many registrations"),
     **dict.fromkeys(("forgot_password", "reset_password", "resend_confirmation"), _l("Too many account e-mails")),
     "preview": _l("Too many previews"),
-    **dict.fromkeys(("act", "act_on_item", "answer_action", "thread_post_action", "lift", "delete_user",
+    **dict.fromkeys(("act", "answer_action", "thread_post_action", "lift", "delete_user",
                      "remove_watched_word", "mod_queue_act", "mod_sanction", "mod_lift", "lock_trust_level",
-                     "mod_trust_level", "mod_trust_level_unlock"), _l("Too many moderator actions")),
+                     "trust_level_lock", "trust_level_unlock", "edit_item", "item_thread_action"),
+                    _l("Too many moderator actions")),
 }
 
 

@@ -82,12 +82,12 @@ def flag_accuracy(upheld: int, dismissed: int) -> float | None:
     return upheld / resolved if resolved else None
 
 
-def computed_level(activity: Activity, now: datetime, thresholds: Thresholds = Thresholds()) -> TrustLevel:
+def level_before_posts(activity: Activity, now: datetime, thresholds: Thresholds = Thresholds()) -> TrustLevel:
+    """The level every criterion but the number of posts allows (age, reputation, flags, sanctions)."""
     age = now - activity.joined_at
-    if age < timedelta(days=thresholds.basic_days) or activity.posts < thresholds.basic_posts:
+    if age < timedelta(days=thresholds.basic_days):
         return TrustLevel.NEW
-    if (age < timedelta(days=thresholds.member_days) or activity.posts < thresholds.member_posts
-            or activity.reputation < thresholds.member_reputation):
+    if age < timedelta(days=thresholds.member_days) or activity.reputation < thresholds.member_reputation:
         return TrustLevel.BASIC
     accuracy = flag_accuracy(activity.flags_upheld, activity.flags_dismissed)
     recently_sanctioned = (activity.last_sanction_at is not None
@@ -98,6 +98,28 @@ def computed_level(activity: Activity, now: datetime, thresholds: Thresholds = T
             and not recently_sanctioned):
         return TrustLevel.LEADER
     return TrustLevel.MEMBER
+
+
+def level_posts_allow(posts: int, thresholds: Thresholds = Thresholds()) -> TrustLevel:
+    """The highest level `posts` written posts allow (the leader level asks for no more posts than a member's)."""
+    if posts < thresholds.basic_posts:
+        return TrustLevel.NEW
+    if posts < thresholds.member_posts:
+        return TrustLevel.BASIC
+    return TrustLevel.LEADER
+
+
+def posts_that_matter(thresholds: Thresholds = Thresholds()) -> int:
+    """Counting a member's posts beyond this many changes no level, so counts may stop there."""
+    return max(thresholds.basic_posts, thresholds.member_posts)
+
+
+def computed_level(activity: Activity, now: datetime, thresholds: Thresholds = Thresholds()) -> TrustLevel:
+    """The ladder's criteria are all "at least", so the level is the lower of the two partial answers.
+
+    Split so that an incremental recompute can often decide without counting posts (app.services.trust).
+    """
+    return min(level_before_posts(activity, now, thresholds), level_posts_allow(activity.posts, thresholds))
 
 
 def has_privilege(level: int, privilege: str) -> bool:

@@ -22,9 +22,12 @@ from app.models.moderation import (
     ReviewKind,
     Sanction,
     SanctionKind,
+    UserReport,
+    UserReportReason,
     WatchedWord,
     WatchedWordMode,
     post_key,
+    user_key,
 )
 from app.models.knowledge import DeflectionEvent, HelpfulVote
 from app.models.notifications import EmailConfirmation, MailMessage, NotificationPreference, ThreadFollow, UsedToken
@@ -44,7 +47,7 @@ from app.models.user import STAFF_ROLES, ApiToken, LoginSession, Role, User
 
 __all__ = [
     "AuditEntry", "Flag", "FlagReason", "HouseRules", "RecentPost", "ReviewItem", "ReviewKind", "Sanction",
-    "SanctionKind", "WatchedWord", "WatchedWordMode", "post_key",
+    "SanctionKind", "UserReport", "UserReportReason", "WatchedWord", "WatchedWordMode", "post_key", "user_key",
     "Announcement", "Answer", "BadgeAward", "ReputationEvent", "VisitDay", "ApiToken", "CannedReply", "Category", "DeflectionEvent", "Department", "DomainEvent", "HelpfulVote",
     "LoginSession", "Notification", "Role", "STAFF_ROLES",
     "SearchDocument", "SearchOutbox", "SearchWord", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "ThreadVector", "User", "Visibility", "Vote",

@@ -74,6 +74,20 @@ class ReviewItem(db.Model):
     note: Mapped[str | None] = mapped_column(String(300))
 
     flags: Mapped[list["Flag"]] = relationship(back_populates="review_item", order_by="Flag.id")
+    reports: Mapped[list["UserReport"]] = relationship(back_populates="review_item", order_by="UserReport.id")
+    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
+
+
+def user_key(user_id: int) -> str:
+    """The open review item of reports on one member ("u:7")."""
+    return f"u:{user_id}"
+
+
+class UserReportReason(str, enum.Enum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    IMPERSONATION = "impersonation"
+    OTHER = "other"
 
 
 class Flag(db.Model):
@@ -102,6 +116,34 @@ class Flag(db.Model):
 
     user: Mapped[User] = relationship()
     review_item: Mapped[ReviewItem] = relationship(back_populates="flags")
+
+
+class UserReport(db.Model):
+    """One member's report on another member; all open reports on a member share one review item.
+
+    One report per reporter and open item: a second is refused, a new one is
+    welcome once the moderators have decided the first.
+    """
+
+    __tablename__ = "user_reports"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "review_item_id", name="uq_user_reports_reporter_item"),
+        Index("ix_user_reports_review_item_id", "review_item_id"),
+        Index("ix_user_reports_subject_user_id", "subject_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    subject_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    review_item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # None while open; True when a moderator sanctioned the member, False when dismissed.
+    upheld: Mapped[bool | None]
+
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    review_item: Mapped[ReviewItem] = relationship(back_populates="reports")
 
 
 class Sanction(db.Model):

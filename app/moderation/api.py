@@ -11,7 +11,8 @@ from app.api.auth import token_required
 from app.api.routes import json_body, text_field
 from app.api.serializers import iso, page_json
 from app.request_limits import write_limited
-from app.services import audit, browsing, moderation, posting, sanctions
+from app.request_limits import posting_limits
+from app.services import audit, browsing, moderation, posting, sanctions, trust, user_reports
 from app.services.errors import ValidationFailed
 
 
@@ -32,11 +33,28 @@ def _post_json(entry: moderation.QueueEntry) -> dict | None:
     return data
 
 
+def _report_json(report) -> dict:
+    return {"id": report.id, "reason": report.reason, "text": report.text, "reporter": report.reporter.username,
+            "created_at": iso(report.created_at), "upheld": report.upheld}
+
+
+def _subject_json(entry: moderation.QueueEntry) -> dict | None:
+    member = entry.subject
+    if member is None:
+        return None
+    return {"username": member.username, "role": member.role, "trust_level": member.trust_level,
+            "reputation": member.reputation, "member_since": iso(member.created_at),
+            "banned": member.banned_at is not None, "suspended_until": iso(member.suspended_until),
+            "silenced_until": iso(member.silenced_until)}
+
+
 def queue_entry_json(entry: moderation.QueueEntry) -> dict:
+    """A flagged or held post (`post`, `flags`), or reports on a member (`user`, `reports`)."""
     return {"id": entry.item.id, "kind": entry.item.kind, "note": entry.item.note,
             "flag_weight": entry.item.flag_weight, "created_at": iso(entry.item.created_at),
             "post": _post_json(entry), "flags": [_flag_json(flag) for flag in entry.flags],
-            "actions": entry.actions}
+            "user": _subject_json(entry), "reports": [_report_json(report) for report in entry.reports],
+            "actions": entry.actions, "thread_actions": entry.thread_actions}
 
 
 def _flag_request() -> moderation.FlagRequest:
@@ -72,13 +90,74 @@ def mod_queue():
     return jsonify(page_json(page, [queue_entry_json(entry) for entry in page.items]))
 
 
+def _optional_int(data: dict, name: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+        raise ValidationFailed(_("Please correct the marked fields."), {name: _("Use a whole number.")})
+    return value
+
+
 @bp.route("/mod/queue/<int:item_id>", methods=["POST"])
 @token_required
 @write_limited
 def mod_queue_act(item_id):
+    """approve/hide/delete/restore; edit (`title`, `body`); a thread action (lock, unlock, close, duplicate
+    with `duplicate_of`, reopen, pin, unpin, move with `category`); on user reports dismiss/warn/silence/
+    suspend/ban (`days`)."""
+    actor = _moderator()
     data = json_body()
-    item = moderation.act(_moderator(), item_id, text_field(data, "action"), text_field(data, "reason"))
+    action, reason = text_field(data, "action"), text_field(data, "reason")
+    if action == "edit":
+        title = text_field(data, "title") if "title" in data else None
+        moderation.edit_post(actor, item_id, title, text_field(data, "body"), posting_limits())
+        item = moderation.open_item(item_id)
+    elif action in moderation.THREAD_ACTIONS:
+        moderation.thread_action(actor, moderation.thread_of_item(item_id), action, reason,
+                                 text_field(data, "category") or None, _optional_int(data, "duplicate_of"))
+        item = moderation.open_item(item_id)
+    else:
+        item = moderation.act(actor, item_id, action, reason, _optional_int(data, "days"))
     return jsonify({"id": item.id, "status": item.status, "resolution": item.resolution})
+
+
+# --- reports on members and their trust level ------------------------------------------------------
+
+@bp.route("/users/<username>/report", methods=["POST"])
+@token_required
+@write_limited
+def report_user(username):
+    data = json_body()
+    row = user_reports.report(g.api_user, browsing.user_by_name(username), user_reports.ReportRequest(
+        reason=text_field(data, "reason"), text=text_field(data, "text")))
+    return jsonify({"id": row.id, "user": username, "reason": row.reason, "text": row.text,
+                    "created_at": iso(row.created_at)}), 201
+
+
+def _trust_json(member) -> dict:
+    return {"username": member.username, "trust_level": member.trust_level, "locked": member.trust_level_locked}
+
+
+@bp.route("/users/<username>/trust-level", methods=["PUT"])
+@token_required
+@write_limited
+def trust_level_lock(username):
+    """`{"level": 0–3}`: staff lock a member's trust level (audited)."""
+    policy.can_lock_trust_level(g.api_user).enforce()
+    level = json_body().get("level")
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise ValidationFailed(_("Please correct the marked fields."), {"level": _("Use a level from 0 to 3.")})
+    return jsonify(_trust_json(trust.lock_level(g.api_user, browsing.user_by_name(username), level)))
+
+
+@bp.route("/users/<username>/trust-level", methods=["DELETE"])
+@token_required
+@write_limited
+def trust_level_unlock(username):
+    """Unlock: the level is computed from activity again (audited)."""
+    policy.can_lock_trust_level(g.api_user).enforce()
+    return jsonify(_trust_json(trust.lock_level(g.api_user, browsing.user_by_name(username), None)))
 
 
 def _sanction_json(row) -> dict:

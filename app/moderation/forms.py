@@ -5,12 +5,20 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.services.moderation import FLAG_REASON_LABELS
+from app.services.user_reports import REASON_LABELS as REPORT_REASON_LABELS
 
 
 class FlagForm(FlaskForm):
     reason = SelectField(_l("What is wrong with it?"), choices=[SelectChoice(value, label) for value, label in FLAG_REASON_LABELS.items()],
                          validators=[DataRequired()])
     text = StringField(_l("Details (needed for “Other”)"), validators=[Optional(), Length(max=500)])
+
+
+class ReportForm(FlaskForm):
+    reason = SelectField(_l("Why are you reporting this member?"),
+                         choices=[SelectChoice(value, label) for value, label in REPORT_REASON_LABELS.items()],
+                         validators=[DataRequired()])
+    text = TextAreaField(_l("What happened? (needed for “Other”)"), validators=[Optional(), Length(max=500)])
 
 
 class ReasonForm(FlaskForm):

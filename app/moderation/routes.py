@@ -8,9 +8,12 @@ from flask_login import current_user, login_required, logout_user
 
 from app import policy
 from app.moderation import bot_trap, bp
-from app.moderation.forms import DeleteAccountForm, FlagForm, HouseRulesForm, ReasonForm, SanctionForm, WatchedWordForm
+from app.moderation.forms import (DeleteAccountForm, FlagForm, HouseRulesForm, ReasonForm, ReportForm, SanctionForm,
+                                  WatchedWordForm)
 from app.request_limits import write_limited
-from app.services import account_deletion, audit, browsing, house_rules, moderation, posting, sanctions
+from app.request_limits import posting_limits
+from app.services import (account_deletion, audit, browsing, house_rules, moderation, posting, sanctions, trust,
+                          user_reports)
 from app.services.errors import Conflict, NotAuthorised, NotFound, ServiceError, ValidationFailed
 
 
@@ -27,7 +30,7 @@ def _moderator():
 def review_queue_count():
     """`review_count()` for the navigation: queried only when a moderator's page asks for it."""
     return {"review_count": moderation.open_count, "policy": policy, "flag_reasons": moderation.FLAG_REASON_LABELS,
-            "bot_trap": bot_trap}
+            "bot_trap": bot_trap, "report_reasons": user_reports.REASON_LABELS, "trust_labels": trust.LEVEL_LABELS}
 
 
 # --- flags ----------------------------------------------------------------------------------------
@@ -66,7 +69,27 @@ def flag_answer(answer_id):
 def queue():
     page = moderation.queue(_moderator(), request.args.get("page"))
     return render_template("moderation/queue.html", page=page, reason_form=ReasonForm(),
-                           labels=moderation.FLAG_REASON_LABELS)
+                           labels=moderation.FLAG_REASON_LABELS, categories=browsing.categories())
+
+
+def _days(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 6 else None
+
+
+def _back_to_queue():
+    page = request.args.get("page")
+    return redirect(url_for("moderation.queue", page=page if page and page.isdigit() else None), code=303)
+
+
+def _done(action) -> None:
+    """Run a queue action; a lost race or a refused input is a message on the queue, not an error page."""
+    try:
+        action()
+    except (Conflict, ValidationFailed) as error:
+        details = " ".join(str(message) for message in error.fields.values()) if error.fields else ""
+        flash(f"{error.message} {details}".strip(), "warning")
+    else:
+        flash(_("Done."), "success")
 
 
 @bp.route("/mod/items/<int:item_id>", methods=["POST"])
@@ -75,13 +98,34 @@ def queue():
 def act(item_id):
     form = ReasonForm()
     action = request.form.get("action", "")
-    try:
-        moderation.act(_moderator(), item_id, action, form.reason.data or "")
-    except Conflict as error:
-        flash(error.message, "warning")
-    else:
-        flash(_("Done."), "success")
-    return redirect(url_for("moderation.queue", page=request.args.get("page")), code=303)
+    actor = _moderator()
+    _done(lambda: moderation.act(actor, item_id, action, form.reason.data or "", _days(request.form.get("days"))))
+    return _back_to_queue()
+
+
+@bp.route("/mod/items/<int:item_id>/edit", methods=["POST"])
+@login_required
+@write_limited
+def edit_item(item_id):
+    """Fix a flagged or held post's text from the queue; the item stays open for the decision."""
+    actor = _moderator()
+    form = request.form
+    title = form.get("title") if "title" in form else None
+    _done(lambda: moderation.edit_post(actor, item_id, title, form.get("body", ""), posting_limits()))
+    return _back_to_queue()
+
+
+@bp.route("/mod/items/<int:item_id>/thread", methods=["POST"])
+@login_required
+@write_limited
+def item_thread_action(item_id):
+    """Lock, close (off-topic or as a duplicate), reopen, pin or move the thread of a queue item."""
+    actor = _moderator()
+    form = request.form
+    duplicate_of = _days(form.get("duplicate_of"))
+    _done(lambda: moderation.thread_action(actor, moderation.thread_of_item(item_id), form.get("action", ""),
+                                           form.get("reason", ""), form.get("category"), duplicate_of))
+    return _back_to_queue()
 
 
 # --- actions from the thread page -----------------------------------------------------------------
@@ -125,6 +169,45 @@ def answer_action(answer_id, action):
     _moderator()
     post = posting.answer_for(current_user, answer_id)
     return _post_action(post, post.thread_id, action, f"answer-{post.id}")
+
+
+# --- reports on members and their trust level -----------------------------------------------------
+
+@bp.route("/users/<username>/report", methods=["POST"])
+@login_required
+@write_limited
+def report_user(username):
+    member = browsing.user_by_name(username)
+    form = ReportForm()
+    form.validate()
+    try:
+        user_reports.report(current_user, member, user_reports.ReportRequest(form.reason.data or "",
+                                                                             form.text.data or ""))
+    except (Conflict, ValidationFailed) as error:
+        details = " ".join(str(message) for message in error.fields.values()) if error.fields else ""
+        flash(f"{error.message} {details}".strip(), "warning")
+    else:
+        flash(_("Thank you. The moderators will look at it."), "success")
+    return redirect(url_for("forum.profile", username=member.username), code=303)
+
+
+@bp.route("/users/<username>/trust-level", methods=["POST"])
+@login_required
+@write_limited
+def lock_trust_level(username):
+    """Staff pin a member's trust level, or unlock it (then it is computed again); audited."""
+    policy.can_lock_trust_level(current_user).enforce()
+    member = browsing.user_by_name(username)
+    raw = request.form.get("level", "")
+    level = None if "unlock" in request.form else (int(raw) if raw.isdigit() and len(raw) == 1 else -1)
+    try:
+        trust.lock_level(current_user, member, level)
+    except ValidationFailed as error:
+        flash(" ".join(str(message) for message in error.fields.values()) or error.message, "warning")
+    else:
+        flash(_("The trust level is locked.") if level is not None else _("The trust level is computed again."),
+              "success")
+    return redirect(url_for("forum.profile", username=member.username), code=303)
 
 
 # --- sanctions ------------------------------------------------------------------------------------

@@ -38,10 +38,11 @@ from app.models import (
     Thread,
     ThreadStatus,
     User,
+    UserReport,
     Visibility,
     post_key,
 )
-from app.services import audit, search_outbox, timeline, trust
+from app.services import audit, search_outbox, timeline
 from app.services.browsing import Page, paging_problems
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -56,7 +57,7 @@ FLAG_REASON_LABELS = {
     FlagReason.OTHER.value: _l("Other"),
 }
 QUEUE_ACTIONS = ("approve", "hide", "delete", "restore")
-THREAD_ACTIONS = ("lock", "unlock", "close", "reopen", "pin", "unpin", "move")
+THREAD_ACTIONS = ("lock", "unlock", "close", "duplicate", "reopen", "pin", "unpin", "move")
 
 Post = Thread | Answer
 
@@ -220,23 +221,45 @@ class QueueEntry:
     thread: Thread | None
     answer: Answer | None
     flags: list[Flag] = field(default_factory=list)
+    reports: list[UserReport] = field(default_factory=list)
+    may_sanction: bool = False
 
     @property
     def post(self) -> Post | None:
         return self.answer or self.thread
 
     @property
+    def subject(self) -> User | None:
+        """The reported member of a user-report item."""
+        return self.item.subject_user
+
+    @property
     def actions(self) -> list[str]:
+        if self.item.kind == ReviewKind.USER_REPORT.value:
+            from app.services import user_reports  # user_reports → sanctions → …; imported when first needed
+
+            live = self.subject is not None and self.subject.deleted_at is None
+            return list(user_reports.ACTIONS) if live and self.may_sanction else ["dismiss"]
         post = self.post
         if post is None:
             return []
         if post.visibility == Visibility.PENDING.value:
-            return ["approve", "delete"]
+            return ["approve", "edit", "delete"]
         if post.visibility == Visibility.DELETED.value:
             return ["restore"]
         if post.visibility == Visibility.HIDDEN.value:
-            return ["approve", "delete", "restore"]
-        return ["approve", "hide", "delete"]
+            return ["approve", "edit", "delete", "restore"]
+        return ["approve", "hide", "edit", "delete"]
+
+    @property
+    def thread_actions(self) -> list[str]:
+        """What the queue offers on the post's thread (the state decides: lock or unlock, …)."""
+        thread = self.thread        # an answer's item names its thread too
+        if thread is None or thread.visibility == Visibility.DELETED.value:
+            return []
+        closed = thread.status == ThreadStatus.CLOSED.value
+        return ["unlock" if thread.is_locked else "lock", "reopen" if closed else "close",
+                *([] if closed else ["duplicate"]), "unpin" if thread.is_pinned else "pin", "move"]
 
 
 def open_count() -> int:
@@ -244,7 +267,7 @@ def open_count() -> int:
 
 
 def queue(viewer: User, page=None, per_page: int = QUEUE_PER_PAGE) -> Page:
-    """Open items, oldest first, with their posts and flags: five queries whatever the page."""
+    """Open items, oldest first, with their posts, flags, reports and reported members: six queries per page."""
     policy.can_moderate(viewer).enforce()
     numbers, errors = paging_problems(page, None, per_page)
     if errors:
@@ -253,7 +276,9 @@ def queue(viewer: User, page=None, per_page: int = QUEUE_PER_PAGE) -> Page:
     total = open_count()
     items = list(db.session.scalars(
         select(ReviewItem).where(ReviewItem.status == "open")
-        .options(selectinload(ReviewItem.flags).joinedload(Flag.user))
+        .options(selectinload(ReviewItem.flags).joinedload(Flag.user),
+                 selectinload(ReviewItem.reports).joinedload(UserReport.reporter),
+                 joinedload(ReviewItem.subject_user))
         .order_by(ReviewItem.created_at, ReviewItem.id).limit(per_page).offset((number - 1) * per_page)))
     thread_ids = {item.thread_id for item in items if item.thread_id}
     answer_ids = {item.answer_id for item in items if item.answer_id}
@@ -262,7 +287,9 @@ def queue(viewer: User, page=None, per_page: int = QUEUE_PER_PAGE) -> Page:
     answers = {post.id: post for post in db.session.scalars(
         select(Answer).where(Answer.id.in_(answer_ids)).options(joinedload(Answer.author)))} if answer_ids else {}
     entries = [QueueEntry(item=item, thread=threads.get(item.thread_id), answer=answers.get(item.answer_id),
-                          flags=list(item.flags)) for item in items]
+                          flags=list(item.flags), reports=list(item.reports),
+                          may_sanction=bool(item.subject_user and policy.can_sanction(viewer, item.subject_user)))
+               for item in items]
     return Page(items=entries, page=number, per_page=per_page, total=total)
 
 
@@ -285,26 +312,27 @@ def _resolve_flags(item: ReviewItem, actor: User, upheld: bool) -> None:
         column = User.flags_upheld if upheld else User.flags_dismissed
         db.session.execute(update(User).where(User.id.in_(flagger_ids)).values({column: column + 1})
                            .execution_options(synchronize_session=False))
-        db.session.flush()
-        trust.recompute_users(flagger_ids)
         thread_id, answer_id = item.thread_id, item.answer_id
         events.announce("flag_resolved", thread_id=thread_id, actor_id=actor.id, answer_id=answer_id,
                         flag_ids=[one.id for one in flags], upheld=upheld, flagger_ids=flagger_ids,
                         review_item_id=item.id)
 
 
-def act(actor: User, item_id, action: str, reason: str = "") -> ReviewItem:
-    """approve (flags dismissed, post shown), hide (reason shown to the author), delete or restore."""
+def act(actor: User, item_id, action: str, reason: str = "", days=None) -> ReviewItem:
+    """approve (flags dismissed, post shown), hide (reason shown to the author), delete or restore;
+    on an item of user reports: dismiss, or warn, silence, suspend or ban the member (`days`)."""
     policy.can_moderate(actor).enforce()
     item = _item(item_id)
     if item.status != "open":
         raise Conflict(_("Another moderator has already handled this item."))
+    if item.kind == ReviewKind.USER_REPORT.value:
+        from app.services import user_reports
+
+        return user_reports.resolve(actor, item, action, reason, days)
     if action not in QUEUE_ACTIONS:
         raise ValidationFailed(_("Please correct the marked fields."),
                                {"action": _("Use approve, hide, delete or restore.")})
-    post = db.session.get(Answer, item.answer_id) if item.answer_id else db.session.get(Thread, item.thread_id)
-    if post is None:
-        raise NotFound(_("This post no longer exists."))
+    post = _post_of_item(item)
     reason = _reason(reason, required=action == "hide")
     item.resolution = action
     if action == "approve":
@@ -316,6 +344,46 @@ def act(actor: User, item_id, action: str, reason: str = "") -> ReviewItem:
     else:
         restore(actor, post, reason, item=item)
     return item
+
+
+def _post_of_item(item: ReviewItem) -> Post:
+    post = db.session.get(Answer, item.answer_id) if item.answer_id else (
+        db.session.get(Thread, item.thread_id) if item.thread_id else None)
+    if post is None:
+        raise NotFound(_("This post no longer exists."))
+    return post
+
+
+def open_item(item_id) -> ReviewItem:
+    """An open item of flags or held posts (the queue's edit and thread forms act on its post)."""
+    item = _item(item_id)
+    if item.status != "open":
+        raise Conflict(_("Another moderator has already handled this item."))
+    if item.kind == ReviewKind.USER_REPORT.value:
+        raise NotFound(_("This item has no post."))
+    return item
+
+
+def edit_post(actor: User, item_id, title: str | None, body: str, limits=None) -> Post:
+    """Edit the item's post from the queue: the posting service's edit, audited with before and after.
+
+    The item stays open: the moderator still decides (approve, hide, …) after fixing the text.
+    """
+    from app.services import posting
+
+    policy.can_moderate(actor).enforce()
+    post = _post_of_item(open_item(item_id))
+    limits = limits or posting.Limits()
+    if isinstance(post, Answer):
+        return posting.edit_answer(actor, post, body, limits)
+    draft = posting.QuestionDraft(title if title is not None else post.title, body, post.category.slug,
+                                  [tag.name for tag in post.tags])
+    return posting.edit_question(actor, post, draft, limits)
+
+
+def thread_of_item(item_id) -> Thread:
+    post = _post_of_item(open_item(item_id))
+    return post.thread if isinstance(post, Answer) else post
 
 
 def _reason(reason, required: bool = False) -> str:
@@ -426,15 +494,52 @@ def _was_pending_when_deleted(post: Post) -> bool:
 
 # --- thread actions -------------------------------------------------------------------------------
 
-def thread_action(actor: User, thread: Thread, action: str, reason: str = "", category: str | None = None) -> Thread:
-    """lock/unlock, close (off-topic)/reopen, pin/unpin, move to another category; each audited."""
+def _thread_state(thread: Thread) -> dict:
+    return {"locked": thread.is_locked, "pinned": thread.is_pinned, "status": thread.status,
+            "category": thread.category_id, "duplicate_of": thread.duplicate_of_id}
+
+
+_DUPLICATE_AUDIT = "peerdesk_duplicate_audit"
+
+
+def close_as_duplicate(actor: User, thread: Thread, canonical_id, reason: str = "") -> Thread:
+    """Close as a duplicate of another question (the knowledge base's rule: the original inherits its words);
+    audited in the same transaction (when the knowledge base announces `closed`), reversible with reopen."""
+    from app.services import knowledge_base
+
+    policy.can_moderate(actor).enforce()
+    reason = _reason(reason)
+    if thread.status == ThreadStatus.CLOSED.value:
+        raise Conflict(_("This question is closed already."))
+    db.session.info[_DUPLICATE_AUDIT] = (actor, thread, reason, _thread_state(thread))
+    try:
+        return knowledge_base.close_as_duplicate(actor, thread, canonical_id)
+    finally:
+        db.session.info.pop(_DUPLICATE_AUDIT, None)
+
+
+@events.within("closed")
+def _audit_duplicate(row) -> None:
+    pending = db.session.info.pop(_DUPLICATE_AUDIT, None)
+    if pending is None or (row.payload or {}).get("reason") != "duplicate":
+        return
+    actor, thread, reason, before = pending
+    if thread.id == row.thread_id:
+        audit.record(actor, "thread_duplicate", target_user_id=thread.author_id, thread_id=thread.id,
+                     reason=reason, before=before, after=_thread_state(thread))
+
+
+def thread_action(actor: User, thread: Thread, action: str, reason: str = "", category: str | None = None,
+                  duplicate_of=None) -> Thread:
+    """lock/unlock, close (off-topic or as a duplicate)/reopen, pin/unpin, move to another category; audited."""
     policy.can_moderate(actor).enforce()
     if action not in THREAD_ACTIONS:
         raise ValidationFailed(_("Please correct the marked fields."), {"action": _("Unknown action.")})
+    if action == "duplicate":
+        return close_as_duplicate(actor, thread, duplicate_of, reason)
     reason = _reason(reason)
     thread = _locked(thread)
-    state = lambda: {"locked": thread.is_locked, "pinned": thread.is_pinned, "status": thread.status,  # noqa: E731
-                     "category": thread.category_id}
+    state = lambda: _thread_state(thread)  # noqa: E731
     before = state()
     if action in ("lock", "unlock"):
         thread.is_locked = action == "lock"
@@ -446,8 +551,12 @@ def thread_action(actor: User, thread: Thread, action: str, reason: str = "", ca
         thread.status = ThreadStatus.CLOSED.value
         timeline.record(thread.id, EventKind.CLOSED, actor.id, detail={"reason": "off_topic"})
     elif action == "reopen":
-        if thread.status != ThreadStatus.CLOSED.value or thread.duplicate_of_id:
-            raise Conflict(_("Only a question closed as off-topic can be reopened here."))
+        if thread.status != ThreadStatus.CLOSED.value:
+            raise Conflict(_("Only a closed question can be reopened."))
+        if thread.duplicate_of_id:
+            # The original keeps the words it inherited: they only help the next searcher find it.
+            search_outbox.enqueue(thread.duplicate_of_id)
+            thread.duplicate_of_id = None
         thread.status = ThreadStatus.ANSWERED.value if thread.first_response_at else ThreadStatus.UNANSWERED.value
         timeline.record(thread.id, EventKind.REOPENED, actor.id, detail={"reason": "moderator"})
     else:

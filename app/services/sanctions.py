@@ -7,7 +7,7 @@ API or a socket, without a query; a suspension or ban also ends every login
 session and API token (accounts.end_all_sessions) in the same transaction. Each sanction is also a `Sanction` row
 (history), an audit row and a `user_sanctioned` event (the notifications
 helper tells the user; the reputation ledger reverses vote fraud when
-`vote_fraud` is set).
+`vote_fraud` is set; app.services.trust recomputes the member's level).
 """
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app import clock, events, policy
 from app.extensions import db
 from app.models import Sanction, SanctionKind, User
-from app.services import accounts, audit, trust
+from app.services import accounts, audit
 from app.services.errors import Conflict, ValidationFailed
 
 MAX_DAYS = 3650
@@ -79,7 +79,6 @@ def sanction(actor: User, member: User, request: SanctionRequest) -> Sanction:
         else:
             member.banned_at = now
             accounts.end_all_sessions(member)
-        trust.recompute(member)
     db.session.flush()
     audit.record(actor, f"user_{kind}", target_user_id=member.id, reason=reason, before=before,
                  after=_state(member))

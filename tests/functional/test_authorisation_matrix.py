@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.extensions import db
-from app.models import Announcement, CannedReply, Category, Department, User, WatchedWord
+from app.models import Announcement, CannedReply, Category, Department, Notification, User, WatchedWord
 from app.services import moderation, sanctions, staff_notes
 
 OK, LOGIN, FORBIDDEN, MISSING = "ok", "login", "forbidden", "missing"
@@ -105,6 +105,7 @@ admins_only = only({"admin"})
 authors_and_editors = only({"member", "leader", "staff", "moderator", "admin"})   # level 3 and staff edit others
 may_flag = but_not({"member", "new"})           # the author may not flag their own post, level 0 may not flag
 may_vote = but_not({"member"})                  # never on your own post
+may_report = but_not({"other", "new"})          # "other" is the reported member; level 0 may not report
 may_accept = only({"member", "staff", "moderator", "admin"})
 
 
@@ -233,6 +234,11 @@ def matrix(w) -> dict:
         ("GET", "/mod/watched-words"): ("/mod/watched-words", admins_only),
         ("POST", "/mod/watched-words"): ("/mod/watched-words", admins_only),
         ("POST", "/mod/watched-words/<int:word_id>/delete"): (f"/mod/watched-words/{w['word']}/delete", admins_only),
+        ("POST", "/mod/items/<int:item_id>/edit"): (f"/mod/items/{item}/edit", moderators_only),
+        ("POST", "/mod/items/<int:item_id>/thread"): (f"/mod/items/{item}/thread", moderators_only),
+        # Reporting a member: not yourself ("other" is the target), not before level 1.
+        ("POST", "/users/<username>/report"): ("/users/other/report", may_report),
+        ("POST", "/users/<username>/trust-level"): ("/users/other/trust-level", staff_only),
         ("GET", "/mod/house-rules/<locale>"): ("/mod/house-rules/de", admins_only),
         ("POST", "/mod/house-rules/<locale>"): ("/mod/house-rules/xx", only({"admin"}, MISSING)),
         # The JSON API.
@@ -276,6 +282,10 @@ def matrix(w) -> dict:
         ("POST", "/api/v1/mod/users/<username>/sanctions"): ("/api/v1/mod/users/other/sanctions", moderators_only),
         ("DELETE", "/api/v1/mod/users/<username>/sanctions"): ("/api/v1/mod/users/other/sanctions", moderators_only),
         ("GET", "/api/v1/mod/audit"): ("/api/v1/mod/audit", moderators_only),
+        ("POST", "/api/v1/users/<username>/report"): ("/api/v1/users/other/report", may_report),
+        ("PUT", "/api/v1/users/<username>/trust-level"): ("/api/v1/users/other/trust-level", staff_only),
+        ("DELETE", "/api/v1/users/<username>/trust-level"): ("/api/v1/users/nobody-here/trust-level",
+                                                             only(STAFF, MISSING)),
     }
 
 
@@ -309,8 +319,9 @@ def _build_world(app, make, api):
         people[persona] = make.user(persona, role=role)
     levels = {"member": 1, "other": 1, "leader": 3, "suspended": 1, "banned": 1}
     with app.app_context():
-        for persona, level in levels.items():
-            db.session.get(User, people[persona].id).trust_level = level
+        for persona, level in levels.items():   # locked: the personas' own posts must not recompute them
+            user = db.session.get(User, people[persona].id)
+            user.trust_level, user.trust_level_locked = level, True
         db.session.commit()
     thread = make.thread(people["member"])
     answer = make.answer(people["member"], thread)
@@ -389,7 +400,7 @@ SESSION_ENDING = {("POST", "/auth/logout"), ("POST", "/auth/sessions/end-all"), 
 
 def _call(client, token, method, path):
     headers = {"Authorization": f"Bearer {token}"} if token and path.startswith("/api/") else {}
-    if path.startswith("/api/") and method in ("POST", "DELETE"):
+    if path.startswith("/api/") and method in ("POST", "PUT", "DELETE"):
         return client.open(path, method=method, headers=headers, json={})
     return client.open(path, method=method, headers=headers, data={})
 
@@ -432,6 +443,36 @@ def test_authorisation_matrix(app, make, api):
             if actual != expected:
                 wrong.append(f"{method} {path} as {persona}: expected {expected}, got {actual}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_another_users_notifications_cannot_be_marked_read(app, make, api):
+    """Object level: marking someone else's notification read changes nothing and tells nothing.
+
+    The page and the API answer exactly as for an id that does not exist (the API's `marked` is 0), so
+    nobody learns whose notification an id is; the owner's notification stays unread.
+    """
+    people, world = _build_world(app, make, api)
+    with app.app_context():
+        note = Notification(user_id=people["member"].id, thread_id=world["thread"], kind="answered")
+        db.session.add(note)
+        db.session.commit()
+        note_id = note.id
+    for persona in PERSONAS:
+        if persona in {"member", "anonymous"}:
+            continue
+        client, token = _sign_in(app, persona)
+        page = client.post("/notifications/read", data={"id": str(note_id)})
+        unknown = client.post("/notifications/read", data={"id": "999999"})
+        assert (page.status_code, page.headers.get("Location")) == (unknown.status_code,
+                                                                     unknown.headers.get("Location"))
+        theirs = api.call("POST", "/api/v1/notifications/read", token, json={"ids": [note_id]})
+        assert theirs.status_code == 200 and theirs.get_json()["marked"] == 0
+        listed = api.call("GET", "/api/v1/notifications?per_page=100", token).get_json()["items"]
+        assert note_id not in [item["id"] for item in listed]
+    with app.app_context():
+        assert db.session.get(Notification, note_id).read_at is None
+    owner = api.call("POST", "/api/v1/notifications/read", api.token("member"), json={"ids": [note_id]})
+    assert owner.get_json()["marked"] == 1      # the same request by the owner does mark it: the test can fail
 
 
 @pytest.mark.parametrize("persona", ["suspended", "banned"])

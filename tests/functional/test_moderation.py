@@ -113,7 +113,7 @@ def test_the_queue_lists_one_item_per_post_and_approve_dismisses_flags(app, comm
     item = page["items"][0]
     assert item["kind"] == "flagged" and len(item["flags"]) == 3
     assert item["post"]["id"] == thread_id and item["post"]["visibility"] == "hidden"
-    assert set(item["actions"]) == {"approve", "delete", "restore"}
+    assert set(item["actions"]) == {"approve", "edit", "delete", "restore"}
     done = api.call("POST", f"/api/v1/mod/queue/{item['id']}", tokens["mod"], json={"action": "approve"})
     assert done.status_code == 200 and done.get_json()["resolution"] == "approve"
     assert visibility(app, Thread, thread_id) == "visible"
@@ -193,7 +193,7 @@ def test_held_posts_stay_invisible_until_approved_and_the_sla_starts_then(app, m
         # The author sees it, marked; moderators find it in the queue.
         assert api.call("GET", f"/api/v1/threads/{thread_id}", tokens["newbie"]).get_json()["visibility"] == "pending"
         queue = api.call("GET", "/api/v1/mod/queue", tokens["mod"]).get_json()
-        assert queue["items"][0]["kind"] == "held" and queue["items"][0]["actions"] == ["approve", "delete"]
+        assert queue["items"][0]["kind"] == "held" and queue["items"][0]["actions"] == ["approve", "edit", "delete"]
         approval = frozen_clock.advance(hours=5)
         api.call("POST", f"/api/v1/mod/queue/{queue['items'][0]['id']}", tokens["mod"], json={"action": "approve"})
         search_index.drain()
