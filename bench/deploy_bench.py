@@ -43,6 +43,7 @@ SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "peerdesk_bench_deploy"
 DATABASE_URL = f"{SERVER_URL}/{DATABASE}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+# Ports come from DEPLOY_PORTS when set (deploy/local.py), e.g. DEPLOY_PORTS=5600-5699.
 RUN_DIR = WORK_DIR / "deploy"
 RESULTS_DIR = BENCH_DIR / "results"
 LOAD_USERS = 100

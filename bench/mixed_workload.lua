@@ -5,6 +5,8 @@
 -- Each answer carries a unique word; for every answer that got a 201 the id and the word are
 -- appended to $BENCH_ACKS/thread-<n>.txt, so the bench can check afterwards that no
 -- acknowledged write was lost. $BENCH_DELAY_MS > 0 paces every connection (the soak).
+-- Every body is a fresh random sentence: the same text twice within an hour is refused (403) by
+-- the repeat check of app/services/screening.py, as it would be for a real member.
 
 local thread_number = 0
 
@@ -36,6 +38,17 @@ function init(args)
   acks = io.open(os.getenv("BENCH_ACKS") .. "/thread-" .. thread_number .. "-" .. nonce .. ".txt", "a")
 end
 
+local vocabulary = {"printer", "tray", "driver", "spooler", "invoice", "refund", "login", "password", "export",
+  "wireless", "router", "update", "restart", "cable", "queue", "settings", "firmware", "account", "browser",
+  "cache", "paper", "duplex", "scanner", "network", "token", "billing", "receipt", "mobile", "sync", "error",
+  "window", "service", "port", "address", "reset", "install", "version", "profile", "backup", "screen"}
+
+local function sentence(words)
+  local out = {}
+  for n = 1, words do out[n] = vocabulary[math.random(#vocabulary)] end
+  return table.concat(out, " ")
+end
+
 local function api(method, path, body)
   local headers = {["Authorization"] = "Bearer " .. tokens[math.random(#tokens)],
                    ["Content-Type"] = "application/json"}
@@ -54,7 +67,7 @@ function request()
     counter = counter + 1
     local word = "ack" .. nonce .. letters(counter, 4)
     return api("POST", "/api/v1/threads/" .. math.random(threads) .. "/answers",
-               '{"body": "Restart the print spooler, then try again (' .. word .. ')."}')
+               '{"body": "' .. sentence(14) .. ' (' .. word .. ')."}')
   elseif roll < 0.95 then
     local value = math.random() < 0.8 and 1 or -1
     return api("POST", "/api/v1/answers/" .. math.random(answers) .. "/vote", '{"value": ' .. value .. '}')
@@ -62,7 +75,7 @@ function request()
     counter = counter + 1
     local word = "ask" .. nonce .. letters(counter, 4)
     return api("POST", "/api/v1/threads",
-               '{"title": "Printer tray ' .. word .. ' jams on duplex", "body": "Since the update the tray jams on every second duplex page.", "category": "printers", "tags": []}')
+               '{"title": "' .. sentence(4) .. ' ' .. word .. '", "body": "' .. sentence(16) .. '.", "category": "printers", "tags": []}')
   end
 end
 

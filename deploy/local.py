@@ -103,10 +103,29 @@ def _alive(pid: int | None) -> bool:
         return False
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port: any (the kernel's choice), or the first free one of DEPLOY_PORTS ("5600-5699").
+
+    A fixed range keeps several people's deployments on one machine apart. Ports handed out by this
+    process are not handed out again (a server may not have bound its port yet).
+    """
+    first, _sep, last = os.environ.get("DEPLOY_PORTS", "").partition("-")
+    candidates = range(int(first), int(last or first) + 1) if first else [0]
+    for candidate in candidates:
+        if candidate in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port = probe.getsockname()[1]
+        _handed_out.add(port)
+        return port
+    raise SystemExit(f"no free port in DEPLOY_PORTS={os.environ['DEPLOY_PORTS']}")
 
 
 def _sqlalchemy_url(url: str) -> str:
