@@ -21,6 +21,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import text
@@ -214,10 +215,12 @@ class PostgresBackend(InTransactionBackend):
                 return SearchPage(items=[], total=0, page=search.page, pages=0, suggestion=None)
             if not parsed.has_terms:
                 return self._page(connection, search, parsed, None, suggestion=None)
-            suggestion = self._suggestion(connection, clean_text(search.text))
-            page = self._page(connection, search, parsed, parsed.text, suggestion)
+            page = self._page(connection, search, parsed, parsed.text, None)
+            # A plain search that found threads found every word in them: none to correct.
+            if not (parsed.plain and page.total):
+                page = replace(page, suggestion=self._suggestion(connection, clean_text(search.text)))
             if page.total == 0 and parsed.any_words:
-                page = self._page(connection, search, parsed, parsed.any_words, suggestion)
+                page = self._page(connection, search, parsed, parsed.any_words, page.suggestion)
             return page
 
     def suggest(self, text_: str) -> str | None:
@@ -289,9 +292,12 @@ class PostgresBackend(InTransactionBackend):
         filters = " AND ".join(conditions) or "true"
         where = f"vector @@ q.query AND {filters}" if words is not None else filters
         # A sequential scan would evaluate `vector @@ query` row by row, reading
-        # every thread's whole vector; the GIN index answers it without.
-        connection.execute(text("SET LOCAL enable_seqscan = off"))
-        total, exact, share = self._count(connection, query_from, where, params)
+        # every thread's whole vector; the GIN index answers it without. Set in
+        # the statement that reads the number of documents: one round trip less.
+        documents = connection.execute(text(
+            "SELECT set_config('enable_seqscan', 'off', true), greatest(reltuples, 1) FROM pg_class "
+            "WHERE relname = 'search_documents'")).one()[1]
+        total, exact, share = self._count(connection, query_from, where, params, documents)
         offset = (search.page - 1) * search.per_page
         if words is None or search.sort == "newest":
             order = "ranked.created_at DESC, d.thread_id DESC"
@@ -302,7 +308,7 @@ class PostgresBackend(InTransactionBackend):
             among = ""
             if total > RANKED_IN_FULL:
                 params["candidates"] = self._candidates(connection, query_from, where, filters, params,
-                                                        max(CANDIDATES, offset + search.per_page), share)
+                                                        max(CANDIDATES, offset + search.per_page), share, documents)
                 among = " AND thread_id = ANY(CAST(:candidates AS integer[]))"
             ranked_sql = (f"SELECT thread_id, created_at, {_rank('q.query')} AS rank "
                           f"FROM search_documents{query_from} WHERE {where}{among} "
@@ -322,14 +328,15 @@ class PostgresBackend(InTransactionBackend):
             total_is_exact=exact,
         )
 
-    def _count(self, connection, query_from: str, where: str, params: dict) -> tuple[int, bool, float]:
+    def _count(self, connection, query_from: str, where: str, params: dict,
+               documents: float) -> tuple[int, bool, float]:
         """How many threads match, whether that is exact, and the planner's share of threads matching.
 
         Counting visits every match, so it stops at COUNTED_EXACTLY, and is
         skipped where the planner expects more than ESTIMATED_ONLY.
         """
         estimate = self._count_estimate(connection, query_from, where, params)
-        share = estimate / self._documents(connection)
+        share = estimate / documents
         if estimate > ESTIMATED_ONLY:
             return estimate, False, share
         counted = connection.execute(text(
@@ -345,28 +352,21 @@ class PostgresBackend(InTransactionBackend):
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents{query_from} WHERE {where}"), params).scalar_one()
         return round(plan[0]["Plan"]["Plan Rows"])
 
-    def _documents(self, connection) -> float:
-        return connection.execute(text(
-            "SELECT greatest(reltuples, 1) FROM pg_class WHERE relname = 'search_documents'")).scalar_one()
-
     def _candidates(self, connection, query_from: str, where: str, filters: str, params: dict,
-                    count: int, share: float) -> list[int]:
+                    count: int, share: float, documents: float) -> list[int]:
         """The threads worth ranking among very many matches (see RANKED_IN_FULL)."""
         # "+ 0" takes the standing index out of the planner's hands: it would walk
         # it testing `vector @@ query` (reading each vector) even for rarer words.
         standing = "standing" if share > _WALK_SHARE else "standing + 0"
         head_where = f"head_vector @@ q.query AND {filters}"
-        head_share = self._count_estimate(connection, query_from, head_where, params) / self._documents(connection)
+        head_share = self._count_estimate(connection, query_from, head_where, params) / documents
         head_standing = "standing" if head_share > _WALK_SHARE / 10 else "standing + 0"
-        by_head = connection.execute(text(
-            f"SELECT thread_id FROM search_documents{query_from} WHERE {head_where} "
-            f"ORDER BY {head_standing} DESC, score DESC, thread_id DESC LIMIT :count"),
+        return connection.execute(text(
+            f"(SELECT thread_id FROM search_documents{query_from} WHERE {head_where} "
+            f"ORDER BY {head_standing} DESC, score DESC, thread_id DESC LIMIT :count) UNION "
+            f"(SELECT thread_id FROM search_documents{query_from} WHERE {where} "
+            f"ORDER BY {standing} DESC, score DESC, thread_id DESC LIMIT :count) ORDER BY thread_id"),
             {**params, "count": count}).scalars().all()
-        by_standing = connection.execute(text(
-            f"SELECT thread_id FROM search_documents{query_from} WHERE {where} "
-            f"ORDER BY {standing} DESC, score DESC, thread_id DESC LIMIT :count"),
-            {**params, "count": count}).scalars().all()
-        return sorted(set(by_head) | set(by_standing))
 
     def _suggestion(self, connection, typed: str) -> str | None:
         """``typed`` with each word the index does not know replaced by its closest known word.

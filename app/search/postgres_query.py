@@ -34,7 +34,8 @@ class ParsedQuery:
     ``text`` is for ``websearch_to_tsquery``; ``title_words`` must stand in the
     title; ``tags``, ``statuses`` and ``categories`` restrict the threads as the
     filters of the search form do. ``any_words`` is the fallback described in
-    the module docstring, or None when the text uses operators.
+    the module docstring, or None when the text uses operators. ``plain``: only
+    words, no operator and no field, so a thread matching it holds every word.
     ``only_stop_words``: words were typed, but all of them are stop words (so
     nothing is found, rather than everything listed).
     """
@@ -46,6 +47,7 @@ class ParsedQuery:
     categories: tuple[str, ...] = ()
     any_words: str | None = None
     only_stop_words: bool = False
+    plain: bool = False
 
     @property
     def has_terms(self) -> bool:
@@ -85,4 +87,5 @@ def parse(text: str) -> ParsedQuery:
         categories=tuple(fields["category"]),
         any_words=any_words,
         only_stop_words=only_stop_words,
+        plain=not _OPERATORS.search(remaining) and not any(fields.values()),
     )
