@@ -82,7 +82,7 @@ end
 function response(status, headers, body)
   if status == 201 and body and body:find('"is_accepted"', 1, true) then
     local id = body:match('"id":%s*(%d+)')
-    local word = body:match("(ack%a+)")
+    local word = body:match("%((ack%a+)%)")
     if id and word then
       acks:write(id, " ", word, "\n")
       acks:flush()

@@ -21,3 +21,27 @@ graceful_timeout = 15
 # Several gunicorn masters on one machine would otherwise share $HOME/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
 loglevel = os.environ.get("PEERDESK_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker):
+    """With PEERDESK_TRACEMALLOC_DIR set (the soak's leak hunt), a worker writes a tracemalloc
+    snapshot there every PEERDESK_TRACEMALLOC_SECONDS (60): diffing the first and the last
+    shows which lines of code hold the memory that grew."""
+    directory = os.environ.get("PEERDESK_TRACEMALLOC_DIR")
+    if not directory:
+        return
+    import threading
+    import time
+    import tracemalloc
+
+    tracemalloc.start(int(os.environ.get("PEERDESK_TRACEMALLOC_FRAMES", "1")))
+    every = float(os.environ.get("PEERDESK_TRACEMALLOC_SECONDS", "60"))
+
+    def snapshots():
+        number = 0
+        while True:
+            time.sleep(every)
+            number += 1
+            tracemalloc.take_snapshot().dump(os.path.join(directory, f"{os.getpid()}-{number:03d}.snapshot"))
+
+    threading.Thread(target=snapshots, name="tracemalloc-snapshots", daemon=True).start()
