@@ -31,8 +31,8 @@ import sys
 import time
 import urllib.parse
 
-from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, bench_database, expect_ok, gunicorn,
-                     worker_memory_mib)
+from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, WORK_DIR, bench_database, expect_ok,
+                     gunicorn, worker_memory_mib)
 from search_bench import path_file, run_wrk_paths, search_environment, seed_and_index
 
 sys.path.insert(0, str(REPO_ROOT))
@@ -51,6 +51,9 @@ def parse_args(argv):
     parser.add_argument("--duration", default="10s")
     parser.add_argument("--warmup", default="2s")
     parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--parts-only", action="store_true",
+                        help="no server, no index: embedding rate, title embedding and lookup over --threads "
+                             "vectors, in-process, on the database a previous run seeded (read only)")
     return parser.parse_args(argv)
 
 
@@ -138,6 +141,67 @@ def profile_similar(database_url: str, titles: list[str], calls: int, rng: rando
     return parts
 
 
+def measure_parts(database_url: str, args, rng: random.Random) -> list[str]:
+    """The costs that do not need a server: embedding rate, title embedding and nearest-neighbour lookup."""
+    os.environ.update(search_environment(database_url), SEARCH_BACKEND="null")
+    import numpy as np
+
+    from app import create_app
+    from app.search.documents import all_documents
+    from app.search.semantic.encoder import Encoder, thread_text
+    from app.search.semantic.neighbours import Neighbours
+    from app.search.semantic.store import EMBED_BATCH
+    from app.services.meaning import SIMILAR_DEPTH
+
+    app = create_app("production")
+    encoder = Encoder()
+    started = time.perf_counter()
+    encoder.load()
+    load_seconds = time.perf_counter() - started
+    with app.app_context():
+        docs = []
+        for doc in all_documents():
+            docs.append(doc)
+            if len(docs) == args.embed:
+                break
+    texts = [thread_text(doc.title, doc.question_text, doc.category, doc.tags) for doc in docs]
+    started, cpu_started = time.perf_counter(), time.process_time()
+    vectors = np.concatenate([encoder.embed(texts[at:at + EMBED_BATCH]) for at in range(0, len(texts), EMBED_BATCH)])
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    copies = vectors[np.random.default_rng(11).integers(0, len(vectors), args.threads)]
+    copies = copies + np.random.default_rng(12).normal(0, 0.02, copies.shape)
+    copies = (copies / np.linalg.norm(copies, axis=1, keepdims=True)).astype(np.float32)
+    neighbours = Neighbours()
+    neighbours.replace(np.arange(1, args.threads + 1), copies)
+    embed_ms, lookup_ms, embed_cpu, lookup_cpu = [], [], [], []
+    for doc in docs[:args.profile]:
+        title = f"{doc.title} {rng.randint(1, 10**9)}"
+        started, cpu_started = time.perf_counter(), time.process_time()
+        vector = encoder.embed_query(title)
+        middle, cpu_middle = time.perf_counter(), time.process_time()
+        neighbours.nearest(vector, SIMILAR_DEPTH)
+        embed_ms.append((middle - started) * 1000)
+        lookup_ms.append((time.perf_counter() - middle) * 1000)
+        embed_cpu.append((cpu_middle - cpu_started) * 1000)
+        lookup_cpu.append((time.process_time() - cpu_middle) * 1000)
+    with open("/proc/self/status") as status:
+        rss = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+    mean_chars = sum(map(len, texts)) / len(texts)
+    return [
+        f"- Model load: {load_seconds:.2f} s. Embedding {len(texts):,} seeded threads (mean {mean_chars:.0f} characters "
+        f"embedded) in batches of {EMBED_BATCH}: {seconds:.1f} s = **{len(texts) / seconds:.1f} threads/s** by the clock, "
+        f"**{len(texts) / cpu_seconds:.1f} threads per CPU second**; {args.threads:,} threads: about "
+        f"{args.threads / (len(texts) / seconds) / 3600:.1f} h at this load, {args.threads / (len(texts) / cpu_seconds) / 3600:.1f} h of one core",
+        f"- Title embedding (one core, each title new to the cache), {len(embed_ms)} titles: p50 {percentile(embed_ms, 0.5):.1f} ms, "
+        f"p95 {percentile(embed_ms, 0.95):.1f} ms by the clock; CPU time p50 {percentile(embed_cpu, 0.5):.1f} ms, "
+        f"p95 {percentile(embed_cpu, 0.95):.1f} ms",
+        f"- Exact nearest {SIMILAR_DEPTH} of {args.threads:,} vectors (one float32 matrix, {copies.nbytes / 2**20:.0f} MiB): "
+        f"p50 {percentile(lookup_ms, 0.5):.1f} ms, p95 {percentile(lookup_ms, 0.95):.1f} ms by the clock; CPU time "
+        f"p50 {percentile(lookup_cpu, 0.5):.1f} ms, p95 {percentile(lookup_cpu, 0.95):.1f} ms",
+        f"- This process with the model and {args.threads:,} vectors: {rss:.0f} MiB resident",
+    ]
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -157,6 +221,18 @@ def main(argv=None) -> int:
 
     args = parse_args(argv)
     rng = random.Random(7)
+    if args.parts_only:
+        database_url = f"sqlite:///{WORK_DIR / 'semantic.db'}"
+        load_before = os.getloadavg()
+        lines = measure_parts(database_url, args, rng)
+        text = "\n".join([
+            "# Meaning-aware ranking: the parts, in-process (no server)", "",
+            f"Command: `nice -n -10 .venv/bin/python bench/semantic_bench.py {' '.join(argv or sys.argv[1:])}`", "",
+            f"- {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPU cores shared with other sessions; load average "
+            f"{load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after", *lines, ""])
+        print(text)
+        return 0
     with bench_database("sqlite", "semantic") as database_url:
         print(f"Seeding {args.threads:,} threads × {args.answers} answers…", flush=True)
         seed_summary, indexed, reindex_seconds, pools = seed_and_index(database_url, args)
