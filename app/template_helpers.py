@@ -1,30 +1,113 @@
-"""Jinja filters and globals shared by every page."""
+"""Jinja filters and globals shared by every page.
+
+A thread page calls these dozens of times; the memoised ones below keep the
+page's render close to "concatenate strings" when most of what it shows
+(relative times, URLs, author names with their standing) repeats between pages.
+"""
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from babel.dates import format_timedelta as babel_format_timedelta
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale
+from markupsafe import Markup
 
 from app import clock, i18n
 
+#: Babel's units above its granularity (minutes), with their length in minutes, largest first.
+_UNITS_IN_MINUTES = (("year", 525_600), ("month", 43_200), ("week", 10_080), ("day", 1_440), ("hour", 60))
+#: Babel's default threshold: "0.85 days" is already "1 day".
+_THRESHOLD = 0.85
+#: Bounds for the memo dicts below: emptied when full (a few hundred kB at most).
+_MEMO_LIMIT = 8192
+
 
 def time_ago(moment: datetime | None) -> str:
-    """"3 minutes ago", "in 2 hours": Babel's wording, looked up by whole minutes.
+    """"3 minutes ago", "in 2 hours": Babel's wording, looked up by what Babel's wording depends on.
 
-    Babel formats a duration in about 0.1 ms, and a thread list shows twenty of them; at minute
-    granularity the text only depends on the minutes, so each (language, minutes) is formatted once.
+    Babel formats a duration in about 0.1 ms and a thread page shows a dozen. Its text depends only
+    on the direction, the unit it picks and the rounded count in that unit, so each (language,
+    direction, unit, count) is formatted once: "3 months ago" serves every moment 3 months back.
     """
     if moment is None:
         return ""
     seconds = (moment - clock.now()).total_seconds()
     minutes = round(seconds / 60) or (0 if seconds == 0 else (1 if seconds > 0 else -1))
-    return _minutes_from_now(str(get_locale()), minutes)
+    key = (str(get_locale()), *_babel_bucket(minutes))
+    text = _TIME_AGO.get(key)
+    if text is None:
+        if len(_TIME_AGO) >= _MEMO_LIMIT:
+            _TIME_AGO.clear()
+        text = _TIME_AGO[key] = babel_format_timedelta(timedelta(minutes=minutes), add_direction=True,
+                                                       granularity="minute", locale=key[0])
+    return text
 
 
-@lru_cache(maxsize=8192)
-def _minutes_from_now(locale: str, minutes: int) -> str:
-    return babel_format_timedelta(timedelta(minutes=minutes), add_direction=True, granularity="minute", locale=locale)
+_TIME_AGO: dict[tuple, str] = {}
+
+
+def _babel_bucket(minutes: int) -> tuple[bool, str, int]:
+    """The unit and count `babel.dates.format_timedelta` (granularity minute) prints for this many minutes."""
+    size = abs(minutes)
+    for unit, length in _UNITS_IN_MINUTES:
+        if size / length >= _THRESHOLD:
+            return minutes >= 0, unit, int(round(size / length))
+    return minutes >= 0, "minute", size
+
+
+def moment(value: datetime | None) -> Markup:
+    """`<time>` with the relative time; peerdesk.js adds the exact time as a tooltip, in the reader's zone.
+
+    A Python global rather than a macro: a Jinja macro call costs more than the tag it prints, and
+    every post shows one or two. The leading whitespace is the macro's, kept so pages stay byte-identical.
+    """
+    return Markup('\n  <time datetime="%s">%s</time>') % (value.isoformat() if value else "", time_ago(value))
+
+
+def cached_url_for(endpoint: str, **values) -> str:
+    """`url_for` for templates, memoised per (script root, endpoint, arguments).
+
+    Building a URL walks the routing rules (about 25 µs); a page builds thirty-odd, mostly the same
+    ones on every page. The URL map is fixed once the app serves, and no `url_defaults` callback
+    exists, so the same arguments give the same path. Relative endpoints (".index") depend on the
+    blueprint, external URLs on the host: those go to `url_for` every time.
+    """
+    if endpoint.startswith(".") or "_external" in values or "_scheme" in values:
+        return url_for(endpoint, **values)
+    try:
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        hash(key)
+    except TypeError:  # a list argument (repeated query keys)
+        return url_for(endpoint, **values)
+    path = _PATHS.get(key)
+    if path is None:
+        if len(_PATHS) >= _MEMO_LIMIT:
+            _PATHS.clear()
+        path = _PATHS[key] = url_for(endpoint, **values)
+    return path
+
+
+_PATHS: dict[tuple, str] = {}
+
+
+def cached_user_link(user) -> Markup:
+    """An author's name with its link and role badge or reputation and badge counts, rendered once per state.
+
+    The macro behind it (`render_user_link` in macros/forum.html) calls three more; a page shows
+    one per post, and the same few hundred people write most posts. The key holds every attribute
+    the macro reads, so a changed name, role, reputation or badge count is a new entry, not a stale one.
+    """
+    key = (str(get_locale()), request.script_root, user.id, user.username, user.role, user.reputation,
+           user.gold_badges, user.silver_badges, user.bronze_badges, user.deleted_at is None)
+    html = _USER_LINKS.get(key)
+    if html is None:
+        if len(_USER_LINKS) >= _MEMO_LIMIT:
+            _USER_LINKS.clear()
+        macros = current_app.jinja_env.get_template("macros/forum.html").module
+        html = _USER_LINKS[key] = Markup(macros.render_user_link(user))
+    return html
+
+
+_USER_LINKS: dict[tuple, Markup] = {}
 
 
 def url_with(**changes) -> str:
@@ -42,6 +125,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda moment, fmt="medium": format_datetime(moment, fmt) if moment else ""
     app.jinja_env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["url_for"] = cached_url_for
+    app.jinja_env.globals["moment_tag"] = moment
+    app.jinja_env.globals["cached_user_link"] = cached_user_link
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["endpoints"] = frozenset(app.view_functions)
     from app.events.relay import latest_id
