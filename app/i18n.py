@@ -3,11 +3,16 @@
 Flask-Babel looks the catalogue up again on every call; a thread page makes
 about fifty calls, which was a tenth of its render time. These functions
 fetch it once per request and keep Jinja's "newstyle" semantics (escape
-the translation, then interpolate the keyword arguments).
+the translation, then interpolate the keyword arguments). A string without
+arguments comes out the same every time, so each catalogue keeps its
+finished Markup (`%%` already turned into `%`) and a call is one dict lookup.
+They take the evaluation context, not the template context: Jinja copies the
+whole template context for a `pass_context` call made inside a loop or a
+block with local variables, which was most of what a translated string cost.
 """
 from flask import Flask, g, has_request_context
 from flask_babel import get_translations
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 
@@ -20,19 +25,25 @@ def _catalogue():
     return catalogue
 
 
-@pass_context
-def gettext(context, string, **variables):
-    translated = _catalogue().gettext(string)
-    if context.eval_ctx.autoescape:
-        translated = Markup(translated)
-    return translated % variables
+@pass_eval_context
+def gettext(eval_ctx, string, **variables):
+    catalogue = _catalogue()
+    if not eval_ctx.autoescape:
+        return catalogue.gettext(string) % variables
+    if variables:
+        return Markup(catalogue.gettext(string)) % variables
+    finished = catalogue.__dict__.setdefault("_peerdesk_finished_markup", {})
+    markup = finished.get(string)
+    if markup is None:
+        markup = finished[string] = Markup(catalogue.gettext(string)) % {}
+    return markup
 
 
-@pass_context
-def ngettext(context, singular, plural, num, **variables):
+@pass_eval_context
+def ngettext(eval_ctx, singular, plural, num, **variables):
     variables.setdefault("num", num)
     translated = _catalogue().ngettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         translated = Markup(translated)
     return translated % variables
 
