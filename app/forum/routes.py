@@ -78,7 +78,9 @@ def thread(thread_id):
     if not current_user.is_authenticated:
         view = browsing.read_thread(thread_id)
         return render_template("forum/thread.html", view=view, thread=view.thread, can_accept=False)
-    view = browsing.load_thread(thread_id, current_user)
+    # Staff get the entity: their panel follows the thread's relations (assignee, author, department).
+    load = browsing.load_thread if policy.is_staff(current_user) else browsing.read_thread
+    view = load(thread_id, current_user)
     return render_template("forum/thread.html", view=view, thread=view.thread, answer_form=AnswerForm(),
                            can_accept=resolution.can_accept(current_user, view.thread))
 

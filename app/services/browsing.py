@@ -154,26 +154,29 @@ _VIEWER_VOTES = select(Vote).where(
 
 
 def load_thread(thread_id: int, viewer: User | None = None) -> ThreadView:
-    """The thread (an ORM entity: the member's page hands it to the staff panel and the policy) with its
-    answers (read-only records: accepted first, then by votes) and the viewer's votes."""
+    """The thread as an ORM entity (the staff panel follows its relations), its answers as read-only
+    records (accepted first, then by votes) and the viewer's votes."""
     thread = db.session.scalar(_THREAD_BY_ID, {"thread_id": thread_id})
     if thread is None:
         raise NotFound(_("This question does not exist or was removed."))
     policy.can_see_thread(viewer, thread).enforce()
-    view = ThreadView(thread=thread, answers=thread_reading.answer_records(thread, viewer))
+    return _with_votes(ThreadView(thread=thread, answers=thread_reading.answer_records(thread, viewer)), viewer)
+
+
+def read_thread(thread_id: int, viewer: User | None = None) -> ThreadView:
+    """The same page as `load_thread` from read-only records: visitors', members' (not staff's) and the API's."""
+    thread = thread_reading.thread_record(thread_id, viewer)
+    return _with_votes(ThreadView(thread=thread, answers=thread_reading.answer_records(thread, viewer)), viewer)
+
+
+def _with_votes(view: ThreadView, viewer: User | None) -> ThreadView:
     if viewer is not None:
-        for vote in db.session.scalars(_VIEWER_VOTES, {"viewer_id": viewer.id, "thread_id": thread.id}):
+        for vote in db.session.scalars(_VIEWER_VOTES, {"viewer_id": viewer.id, "thread_id": view.thread.id}):
             if vote.thread_id:
                 view.my_thread_vote = vote.value
             else:
                 view.my_answer_votes[vote.answer_id] = vote.value
     return view
-
-
-def read_thread(thread_id: int, viewer: User | None = None) -> ThreadView:
-    """The same page as `load_thread` from read-only records only: a visitor's page and the API read no entity."""
-    thread = thread_reading.thread_record(thread_id, viewer)
-    return ThreadView(thread=thread, answers=thread_reading.answer_records(thread, viewer))
 
 
 def categories() -> list[Category]:

@@ -25,7 +25,7 @@ _AUTHOR_COLUMNS = ("id", "username", "role", "reputation", "gold_badges", "silve
                    "deleted_at")
 _THREAD_COLUMNS = ("id", "title", "body_html", "category_id", "author_id", "status", "visibility", "created_at",
                    "edited_at", "last_activity_at", "sla_due_at", "accepted_answer_id", "score", "answer_count",
-                   "duplicate_of_id", "hidden_reason", "is_locked", "is_pinned")
+                   "duplicate_of_id", "hidden_reason", "is_locked", "is_pinned", "needs_staff", "resolution_check_at")
 _ANSWER_COLUMNS = ("id", "thread_id", "author_id", "body_html", "is_staff", "visibility", "score", "created_at",
                    "edited_at", "hidden_reason")
 
