@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import CONFIGS, INSTANCE_DIR, normalise_database_url
 
-from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate, socketio
+from app.extensions import babel, csrf, db, limiter, login_manager, mail, socketio
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -40,8 +40,12 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
-    """Build the app; `config_name` defaults to $PEERDESK_CONFIG, then "development"."""
+def create_app(config_name: str | None = None, overrides: dict | None = None, *, serving: bool = False) -> Flask:
+    """Build the app; `config_name` defaults to $PEERDESK_CONFIG, then "development".
+
+    `serving=True` (wsgi.py) leaves out the `flask db` migration commands: a server process never
+    runs them, and their Alembic import is a twelfth of a worker's memory.
+    """
     app = Flask(__name__, static_folder="../static", template_folder="../templates")
     config_class = CONFIGS[config_name or os.environ.get("PEERDESK_CONFIG", "development")]
     app.config.update(config_class.from_environment())
@@ -59,7 +63,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app import events
 
     events.install()
-    migrate.init_app(app, db, directory=str(_repo_path("migrations")), render_as_batch=True)
+    if not serving:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(_repo_path("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)

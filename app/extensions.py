@@ -1,10 +1,13 @@
-"""Flask extensions, created without an app and initialised in `create_app`."""
+"""Flask extensions, created without an app and initialised in `create_app`.
+
+Flask-Migrate is not among them: it imports Alembic, which only the `flask db` commands need,
+so `create_app` brings it in for the CLI and tests, not for a server process.
+"""
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
-from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -25,7 +28,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
