@@ -1,0 +1,52 @@
+"""The thread page's memoised pieces (app.template_helpers) say exactly what their uncached forms say."""
+from datetime import timedelta
+
+import pytest
+from babel.dates import format_timedelta
+from flask import url_for
+
+from app import clock
+from app.extensions import db
+from app.models import User
+from app.template_helpers import cached_url_for, time_ago
+
+#: Every unit boundary Babel rounds at (0.85 of a unit), a little either side, in both directions.
+MINUTES = sorted({sign * value for sign in (1, -1) for value in (
+    0, 1, 2, 44, 45, 50, 51, 52, 59, 60, 61, 89, 90, 91, 1223, 1224, 1225, 1440, 2159, 2160, 8567, 8568, 8569,
+    10080, 36719, 36720, 36721, 43200, 446759, 446760, 446761, 525600, 788400, 788401, 5_000_000)})
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_time_ago_matches_babel_for_every_unit_boundary(app, frozen_clock, language):
+    now = clock.now()
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        for minutes in MINUTES:
+            expected = format_timedelta(timedelta(minutes=minutes), add_direction=True, granularity="minute",
+                                        locale=language)
+            assert time_ago(now + timedelta(minutes=minutes)) == expected, minutes
+
+
+def test_url_for_memo_matches_url_for(app):
+    with app.test_request_context("/"):
+        for endpoint, values in [("forum.thread", {"thread_id": 7}), ("forum.thread", {"thread_id": 123456}),
+                                 ("forum.vote_answer", {"answer_id": 42}), ("forum.index", {"page": 3}),
+                                 ("forum.index", {"tag": "printer"}), ("forum.profile", {"username": "ünï code"}),
+                                 ("forum.thread", {"thread_id": 9, "_anchor": "answer-4"}),
+                                 ("auth.login", {"next": "/threads/5?x=1&y=2"}), ("static", {"filename": "css/a.css"})]:
+            assert cached_url_for(endpoint, **values) == url_for(endpoint, **values)
+            assert cached_url_for(endpoint, **values) == url_for(endpoint, **values)  # the memoised answer too
+
+
+def test_author_name_shows_a_changed_reputation_and_name_on_the_next_page(app, client, make):
+    """The author link is memoised by everything it shows: a change is a new entry, never a stale one."""
+    make.category("printers")
+    alice, bob = make.user("alice"), make.user("bob")
+    thread_id = make.thread(alice)
+    make.answer(bob, thread_id)
+    assert "bob" in client.get(f"/threads/{thread_id}").get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, bob.id)
+        user.reputation, user.gold_badges, user.username = 4321, 2, "roberta"
+        db.session.commit()
+    page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
+    assert ">roberta</a>" in page and ">4321<" in page and ">bob</a>" not in page
