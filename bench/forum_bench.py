@@ -200,6 +200,7 @@ class Report:
     seed_summary: str
     load_before: float
     endpoints: list[Endpoint]
+    argv: list[str] = field(default_factory=list)
     runs: list[RunResult] = field(default_factory=list)
 
     def baseline(self, run: RunResult) -> LoadResult:
@@ -225,6 +226,8 @@ class Report:
             "",
             f"- {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPU cores shared with other work, wrk and the "
             f"servers on the same machine; load average {self.load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
+            f"- command: `{' '.join(['.venv/bin/python', 'bench/forum_bench.py', *self.argv])}` "
+            f"(under `nice -n {os.nice(0)}`)",
             f"- {args.threads:,} threads × {args.answers} answers, {self.seed_summary}",
             f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} (PEERDESK_CONFIG=production, "
             f"page cache in {'Redis' if args.page_cache_url else 'each worker’s memory'}); "
@@ -294,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         seed_report, per_page = seed(database_url, args.threads, args.answers)
         print(seed_report.summary(), flush=True)
         base, pages = baseline_endpoint(args.threads), peerdesk_endpoints(args.threads, per_page)
-        report = Report(args, seed_report.summary(), os.getloadavg()[0], pages)
+        report = Report(args, seed_report.summary(), os.getloadavg()[0], pages,
+                        argv=sys.argv[1:] if argv is None else argv)
         for number in range(1, args.runs + 1):
             print(f"Run {number}/{args.runs} (load average {os.getloadavg()[0]:.1f})…", flush=True)
             report.runs.append(measure([base, *pages, base], server_environment(database_url, args), args))
