@@ -68,8 +68,10 @@ def flag_answer(answer_id):
 @login_required
 def queue():
     page = moderation.queue(_moderator(), request.args.get("page"))
+    categories = browsing.categories()
     return render_template("moderation/queue.html", page=page, reason_form=ReasonForm(),
-                           labels=moderation.FLAG_REASON_LABELS, categories=browsing.categories())
+                           labels=moderation.FLAG_REASON_LABELS, categories=categories,
+                           category_names={category.id: category.name for category in categories})
 
 
 def _days(raw: str | None) -> int | None:
