@@ -45,6 +45,7 @@ GROUP_OF = {
     "answer_accepted": "my_answers",
     "mentioned": "mentions",
     "badge_awarded": "achievements",
+    "reputation_milestone": "achievements",
     "post_hidden": "moderation",
     "user_sanctioned": "moderation",
     "assigned": "staff_work",

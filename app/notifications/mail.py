@@ -39,6 +39,7 @@ SUBJECTS = {
     "answer_accepted": _l("Your answer on “%(title)s” was accepted"),
     "mentioned": _l("You were mentioned on “%(title)s”"),
     "badge_awarded": _l("You earned a badge"),
+    "reputation_milestone": _l("Your reputation reached %(milestone)s"),
     "post_hidden": _l("Your post on “%(title)s” was hidden"),
     "user_sanctioned": _l("A moderator restricted your account"),
     "assigned": _l("You were assigned “%(title)s”"),
@@ -69,6 +70,7 @@ HEADLINES = {
     "answer_accepted": _l("Your answer on “%(title)s” was accepted. Thank you for helping!"),
     "mentioned": _l("You were mentioned on “%(title)s”."),
     "badge_awarded": _l("You earned the badge “%(badge)s”."),
+    "reputation_milestone": _l("Your reputation reached %(milestone)s. Thank you for helping!"),
     "post_hidden": _l("A post of yours on “%(title)s” was hidden (%(reason)s)."),
     "user_sanctioned": _l("A moderator restricted your account (%(sanction)s)."),
     "assigned": _l("You were assigned “%(title)s”."),
@@ -98,7 +100,7 @@ def headline(notice, title: str) -> str:
                                                          "time": duration_text(detail["staff_minutes"])})
     template = HEADLINES.get(kind, HEADLINES["followed_answer"])
     return str(template % {"title": title, "badge": detail.get("badge") or "", "reason": detail.get("reason") or "",
-                           "sanction": detail.get("sanction") or ""})
+                           "sanction": detail.get("sanction") or "", "milestone": detail.get("milestone") or ""})
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -238,7 +240,7 @@ def queue_notice(user: User, notice, thread: Thread | None, event_id: int) -> Ma
     with force_locale(locale):
         title = notice_title(notice, thread)
         subject = str(SUBJECTS.get(subject_key, SUBJECTS.get(notice.kind, SUBJECTS["followed_answer"]))
-                      % {"title": title})
+                      % {"title": title, "milestone": (notice.detail or {}).get("milestone") or ""})
         opening = headline(notice, title)
     context = {
         "notice": notice, "headline": opening, "thread": thread, "content": content,

@@ -26,6 +26,10 @@ from app.notifications import kinds
 ANNOUNCEMENT_CHANGED = "announcement_changed"
 #: Announcements worth a mail to those who opted in.
 TOLD_SEVERITIES = frozenset({"warning", "outage"})
+#: Reputation figures worth a "well done"; each is told once, the first time it is reached.
+MILESTONES = (10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000, 100_000)
+#: Events that may raise someone's reputation, with the payload key naming whose.
+RAISES_REPUTATION = {"voted": "author_id", "answer_accepted": "answer_author_id"}
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_][A-Za-z0-9_.-]{1,31})")
 MAX_MENTIONS = 20
 
@@ -164,8 +168,34 @@ def _announcement_notices(announcement_id) -> list[Notice]:
     return [Notice(user_id, "announcement", None, detail) for user_id in subscribers if user_id not in told]
 
 
+def _milestone_notices(user_id, thread_id: int | None) -> list[Notice]:
+    """The highest milestone this user's reputation has reached, unless they were told of it or a higher one.
+
+    Reputation is read when the event is dispatched (the ledger has already
+    applied it); falling below a milestone and rising again tells nothing new.
+    """
+    if not isinstance(user_id, int):
+        return []
+    reputation = db.session.scalar(select(User.reputation).where(User.id == user_id)) or 0
+    reached = max((milestone for milestone in MILESTONES if milestone <= reputation), default=None)
+    if reached is None:
+        return []
+    told = [(detail or {}).get("milestone") or 0 for detail in db.session.scalars(select(Notification.detail).where(
+        Notification.user_id == user_id, Notification.kind == "reputation_milestone"))]
+    if max(told, default=0) >= reached:
+        return []
+    return [Notice(user_id, "reputation_milestone", thread_id, {"milestone": reached})]
+
+
 def notices_for(event: DomainEvent) -> list[Notice]:
     """The notifications one event causes, before preferences and visibility."""
+    notices = _notices_for(event)
+    if event.kind in RAISES_REPUTATION:
+        notices += _milestone_notices((event.payload or {}).get(RAISES_REPUTATION[event.kind]), event.thread_id)
+    return notices
+
+
+def _notices_for(event: DomainEvent) -> list[Notice]:
     payload = event.payload or {}
     thread = _thread(event)
     kind = event.kind
@@ -246,7 +276,7 @@ def notices_for(event: DomainEvent) -> list[Notice]:
 
 
 #: Kinds the account holder must hear about even about a thread they can no longer see.
-ABOUT_THE_USER = frozenset({"post_hidden", "user_sanctioned", "badge_awarded"})
+ABOUT_THE_USER = frozenset({"post_hidden", "user_sanctioned", "badge_awarded", "reputation_milestone"})
 
 
 def deliver(event: DomainEvent, notices: list[Notice]) -> int:

@@ -115,3 +115,38 @@ def test_auto_resolution_tells_the_asker_and_followers(app, world, make, frozen_
         assert sla.run_scheduled_work().auto_resolved == [thread_id]
     assert told(app, "auto_resolved") == [("alice", thread_id)]
     assert told(app, "followed_status") == [("bob", thread_id), ("sam", thread_id)]
+
+
+def test_reputation_milestones_are_told_once_each(app, world, make):
+    from app.models import Answer
+    from app.services import voting
+
+    make.user("carla")
+    make.user("dmitri")
+    thread_id = make.thread(world["alice"])
+    answer_id = make.answer(world["bob"], thread_id)
+
+    def vote(name, value=1):
+        with app.app_context():
+            voter = db.session.scalar(select(User).where(User.username == name))
+            voting.vote_answer(voter, db.session.get(Answer, answer_id), value)
+
+    def milestones():
+        with app.app_context():
+            return [(user, detail["milestone"]) for user, detail in db.session.execute(
+                select(User.username, Notification.detail).join(User, User.id == Notification.user_id)
+                .where(Notification.kind == "reputation_milestone").order_by(Notification.id))]
+
+    vote("alice")                      # 1 + 10 = 11: the first milestone
+    assert milestones() == [("bob", 10)]
+    vote("carla")                      # 21
+    vote("carla", 0)                   # back to 11
+    vote("carla")                      # 21 again: nothing new
+    assert milestones() == [("bob", 10)]
+    with app.app_context():
+        from app.services import resolution
+
+        resolution.accept(as_user(world, "alice"), db.session.get(Thread, thread_id), answer_id)  # 36
+        vote("dmitri")                 # 46
+        vote("sam")                    # staff votes count too: 56
+    assert milestones() == [("bob", 10), ("bob", 50)]
