@@ -10,7 +10,8 @@ notify_cli = AppGroup("notify", help="Turn committed events into notifications a
 
 
 @mail_cli.command("worker")
-@click.option("--once", is_flag=True, help="One pass (staff-target breaches, dispatch events, send due mail), then exit.")
+@click.option("--once", is_flag=True,
+              help="One pass (staff-target breaches, dispatch events, send due mail), then exit.")
 def worker(once):
     """Dispatch events and send the outbox until stopped (safe beside a second worker)."""
     from app.notifications import breaches, delivery, dispatcher

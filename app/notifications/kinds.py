@@ -39,6 +39,7 @@ GROUP_OF = {
     "escalated": "my_question_status",
     "resolved": "my_question_status",
     "auto_resolved": "my_question_status",
+    "closed": "my_question_status",
     "staff_requested": "my_question_status",
     "followed_answer": "followed_threads",
     "followed_status": "followed_threads",

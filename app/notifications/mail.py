@@ -36,6 +36,9 @@ SUBJECTS = {
     "staff_requested": _l("Should staff help with “%(title)s”?"),
     "followed_answer": _l("New answer on “%(title)s”"),
     "followed_status": _l("“%(title)s” is resolved"),
+    "followed_status_closed": _l("“%(title)s” was closed as a duplicate"),
+    "followed_status_reopened": _l("“%(title)s” is open again"),
+    "closed": _l("Your question “%(title)s” was closed as a duplicate"),
     "answer_accepted": _l("Your answer on “%(title)s” was accepted"),
     "mentioned": _l("You were mentioned on “%(title)s”"),
     "badge_awarded": _l("You earned a badge"),
@@ -67,6 +70,11 @@ HEADLINES = {
     "staff_requested": _l("Someone suggests asking staff about “%(title)s”. Do you agree?"),
     "followed_answer": _l("New answer on “%(title)s”, a question you follow."),
     "followed_status": _l("“%(title)s”, a question you follow, is resolved."),
+    "followed_status_closed": _l("“%(title)s”, a question you follow, was closed as a duplicate."),
+    "followed_status_reopened": _l("“%(title)s”, a question you follow, is open again: the asker says it is "
+                                   "not solved yet."),
+    "closed": _l("Your question “%(title)s” was closed as a duplicate; its answers are on the original "
+                 "question."),
     "answer_accepted": _l("Your answer on “%(title)s” was accepted. Thank you for helping!"),
     "mentioned": _l("You were mentioned on “%(title)s”."),
     "badge_awarded": _l("You earned the badge “%(badge)s”."),
@@ -91,6 +99,12 @@ def duration_text(minutes: int) -> str:
     return format_timedelta(timedelta(minutes=minutes), threshold=1.0)
 
 
+def variant_key(notice) -> str:
+    """A kind's variant with its own wording: a followed thread's new status, an announcement's severity."""
+    detail = notice.detail or {}
+    return f"{notice.kind}_{detail.get('status') or detail.get('severity')}"
+
+
 def headline(notice, title: str) -> str:
     """The opening sentence of a notification, in the current locale."""
     detail = notice.detail or {}
@@ -98,7 +112,7 @@ def headline(notice, title: str) -> str:
     if kind == "escalated" and detail.get("staff_minutes"):
         return str(HEADLINES["escalated_with_target"] % {"title": title,
                                                          "time": duration_text(detail["staff_minutes"])})
-    template = HEADLINES.get(kind, HEADLINES["followed_answer"])
+    template = HEADLINES.get(variant_key(notice)) or HEADLINES.get(kind, HEADLINES["followed_answer"])
     return str(template % {"title": title, "badge": detail.get("badge") or "", "reason": detail.get("reason") or "",
                            "sanction": detail.get("sanction") or "", "milestone": detail.get("milestone") or ""})
 
@@ -236,7 +250,7 @@ def queue_notice(user: User, notice, thread: Thread | None, event_id: int) -> Ma
     html = _content_html(notice)
     content = Markup(html) if html else None
     locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "en"
-    subject_key = f"{notice.kind}_{(notice.detail or {}).get('severity')}"
+    subject_key = variant_key(notice)
     with force_locale(locale):
         title = notice_title(notice, thread)
         subject = str(SUBJECTS.get(subject_key, SUBJECTS.get(notice.kind, SUBJECTS["followed_answer"]))

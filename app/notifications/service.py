@@ -241,6 +241,16 @@ def _notices_for(event: DomainEvent) -> list[Notice]:
         notices.append(Notice(thread.author_id, "auto_resolved", thread.id))
         notices += [Notice(user_id, "followed_status", thread.id, {"status": "resolved"})
                     for user_id in followers(thread.id) if user_id != thread.author_id]
+    elif kind == "closed" and thread is not None:
+        if event.actor_id != thread.author_id:
+            notices.append(Notice(thread.author_id, "closed", thread.id, {"duplicate_of": payload.get("duplicate_of")}))
+        notices += [Notice(user_id, "followed_status", thread.id, {"status": "closed"})
+                    for user_id in followers(thread.id) if user_id not in (thread.author_id, event.actor_id)]
+    elif kind == "reopened" and thread is not None:
+        # The staff who answered hear "not solved" from the escalation that follows; nobody hears it twice.
+        told = {thread.author_id, event.actor_id, *_staff_answerers(thread.id)}
+        notices += [Notice(user_id, "followed_status", thread.id, {"status": "reopened"})
+                    for user_id in followers(thread.id) if user_id not in told]
     elif kind == "staff_requested" and thread is not None:
         by = db.session.scalar(select(User.username).where(User.id == event.actor_id))
         notices.append(Notice(event.user_id or thread.author_id, "staff_requested", thread.id, {"by": by}))

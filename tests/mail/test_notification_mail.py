@@ -197,3 +197,35 @@ def test_an_acceptance_is_told_once_however_often_it_is_repeated(app, world, mak
     _accept(app, world["alice"], thread_id, dmitris)
     assert told() == sorted(switched + [("bob", "followed_status"), ("carla", "followed_status"),
                                         ("dmitri", "answer_accepted")])
+
+
+def test_posting_an_answer_costs_the_same_queries_with_200_followers(app, world, make, count_queries):
+    """The fan-out to followers runs in the dispatcher, never inside the answering request."""
+    from sqlalchemy import insert
+
+    from app.models import ThreadFollow
+    from app.notifications import dispatcher
+
+    quiet, followed = make.thread(world["alice"]), make.thread(world["alice"], title="Printer jams on page two")
+    with app.app_context():
+        db.session.execute(insert(User), [{"username": f"follower{n}", "email": f"f{n}@example.com",
+                                           "password_hash": "x", "role": "member"} for n in range(200)])
+        ids = db.session.scalars(select(User.id).where(User.username.like("follower%"))).all()
+        db.session.execute(insert(ThreadFollow), [{"user_id": user_id, "thread_id": followed, "following": True}
+                                                  for user_id in ids])
+        db.session.commit()
+    app.config["NOTIFY_DISPATCH_INLINE"] = False
+    try:
+        statements = {}
+        make.answer(world["bob"], make.thread(world["dmitri"]), body="A first answer of bob's warms the caches.")
+        for thread_id in (quiet, followed):
+            make.answer(world["carla"], thread_id, body="Another answer, so both threads are answered.")
+            with count_queries() as counter:
+                make.answer(world["bob"], thread_id, body="Unplug it for thirty seconds, then retry.")
+            statements[thread_id] = counter.statements
+        with app.app_context():
+            dispatcher.dispatch_all()
+    finally:
+        app.config["NOTIFY_DISPATCH_INLINE"] = True
+    assert len(statements[quiet]) == len(statements[followed]), set(statements[quiet]) ^ set(statements[followed])
+    assert len(notified(app, "followed_answer")) >= 400

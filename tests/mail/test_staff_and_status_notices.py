@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Department, Notification, Thread, User
 from app.notifications import breaches
+from app.notifications.service import set_preference
 from app.services import resolution_check, sla, staff_queue
 
 
@@ -150,3 +151,42 @@ def test_reputation_milestones_are_told_once_each(app, world, make):
         vote("dmitri")                 # 46
         vote("sam")                    # staff votes count too: 56
     assert milestones() == [("bob", 10), ("bob", 50)]
+
+
+def statuses(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        return sorted((user, (detail or {}).get("status")) for user, detail in db.session.execute(
+            select(User.username, Notification.detail).join(User, User.id == Notification.user_id)
+            .where(Notification.kind == "followed_status")))
+
+
+def test_followers_hear_a_thread_closed_as_a_duplicate_and_the_asker_too(app, world, make, smtp, send_mail):
+    from app.services import knowledge_base
+
+    original = make.thread(world["alice"], title="Printer offline since Monday")
+    duplicate = make.thread(world["alice"], title="Printer offline again")
+    make.answer(world["bob"], duplicate, body="Same as the other question, I think.")
+    with app.app_context():
+        knowledge_base.close_as_duplicate(as_user(world, "sam"), db.session.get(Thread, duplicate), original)
+    assert told(app, "closed") == [("alice", duplicate)]
+    assert statuses(app) == [("bob", "closed")]
+    with app.app_context():
+        set_preference(world["bob"].id, "followed_threads", "email")
+        db.session.commit()
+    make.answer(world["bob"], original, body="Unplug it for thirty seconds, then retry.")
+    third = make.thread(world["alice"], title="Printer offline, third time")
+    with app.app_context():
+        knowledge_base.close_as_duplicate(as_user(world, "sam"), db.session.get(Thread, original), third)
+    send_mail()
+    assert [m["Subject"].strip() for m in smtp.to("bob@example.com")] == [
+        "“Printer offline since Monday” was closed as a duplicate"]
+
+
+def test_followers_hear_a_thread_reopened_by_not_solved_and_staff_answerers_only_once(app, world, make):
+    thread_id = make.thread(world["alice"])
+    make.answer(world["bob"], thread_id, body="Try turning it off and on.")
+    make.answer(world["sam"], thread_id, body="Please reinstall the driver from our site.")
+    with app.app_context():
+        resolution_check.report_not_solved(as_user(world, "alice"), db.session.get(Thread, thread_id))
+    assert statuses(app) == [("bob", "reopened")]
+    assert told(app, "not_solved") == [("sam", thread_id)]
