@@ -3,7 +3,9 @@
 Query 1 loads the threads that matter for the period (created in it, still
 waiting for staff, or reopened in it) with their category; only visible
 ones: a held, hidden or deleted question is nobody's support work, and a
-moderator's restore or approval brings it back into the figures; query 2 their
+moderator's restore or approval brings it back into the figures (a held
+question counts as asked when it was approved: its `created` timeline row
+carries that time, and its clocks start there); query 2 their
 metric-relevant events with each actor's role; query 3 the deflection
 facts. The figures themselves come from app.domain.support_metrics.
 
@@ -36,6 +38,8 @@ from app.services.errors import ValidationFailed
 
 METRIC_KINDS = tuple(str(kind) for kind in
                      {EventKind.ANSWERED, EventKind.ESCALATED, EventKind.REOPENED, EventKind.CLOSED, *RESOLVING_KINDS})
+#: Read for its time only: a held question's `created` row carries its approval, when its clocks start.
+_PUBLISHED = str(EventKind.CREATED)
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
 EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(9000, 12, 31)
@@ -132,14 +136,18 @@ def _facts(period: Period) -> list[ThreadFacts]:
         return []
     ids = select(Thread.id).join(Category, Category.id == Thread.category_id).where(*conditions)
     events: dict[int, list[TimelineFact]] = {}
+    published: dict[int, datetime] = {}
     authors = {row.id: row.author_id for row in threads}
     for event in db.session.execute(
         select(ThreadEvent.thread_id, ThreadEvent.kind, ThreadEvent.created_at, ThreadEvent.actor_id,
                ThreadEvent.detail, User.role)
         .outerjoin(User, User.id == ThreadEvent.actor_id)
-        .where(ThreadEvent.thread_id.in_(ids), ThreadEvent.kind.in_(METRIC_KINDS))
+        .where(ThreadEvent.thread_id.in_(ids), ThreadEvent.kind.in_((*METRIC_KINDS, _PUBLISHED)))
         .order_by(ThreadEvent.created_at, ThreadEvent.id)
     ):
+        if event.kind == _PUBLISHED:
+            published.setdefault(event.thread_id, event.created_at)
+            continue
         detail = event.detail if isinstance(event.detail, dict) else {}
         is_staff = bool(detail["staff"]) if "staff" in detail else event.role in STAFF_ROLES
         events.setdefault(event.thread_id, []).append(TimelineFact(
@@ -150,7 +158,8 @@ def _facts(period: Period) -> list[ThreadFacts]:
     for row in threads:
         if row.slug not in hours_cache:
             hours_cache[row.slug] = BusinessHours.from_config(row.business_hours) if row.business_hours else None
-        facts.append(ThreadFacts(thread_id=row.id, category=row.slug, created_at=row.created_at,
+        facts.append(ThreadFacts(thread_id=row.id, category=row.slug,
+                                 created_at=max(row.created_at, published.get(row.id, row.created_at)),
                                  sla_due_at=row.sla_due_at, staff_response_minutes=row.staff_response_minutes,
                                  events=tuple(events.get(row.id, ())), business_hours=hours_cache[row.slug]))
     return facts

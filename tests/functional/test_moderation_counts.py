@@ -128,3 +128,19 @@ def test_a_hidden_post_is_gone_for_the_very_next_visitor_when_the_page_cache_is_
     assert visitor.get(path).headers["X-Page-Cache"] == "hit"
     assert moderator.post(f"/mod/answers/{answer}/approve").status_code == 303
     assert b"cheap pills" in fresh_get(visitor, path).data
+
+
+def test_a_held_questions_clock_starts_at_its_approval_in_the_metrics(app, make, board, api, frozen_clock):
+    people, _threads = board
+    make.user("sam", role="staff")
+    app.config["PREMODERATE_FIRST_POSTS"] = 1
+    try:
+        held = make.thread(people["newbie"], title="A held question from a newcomer")
+    finally:
+        app.config["PREMODERATE_FIRST_POSTS"] = 0
+    frozen_clock.advance(minutes=60)
+    act(app, people["mod"].id, "approve", held)
+    frozen_clock.advance(minutes=10)
+    make.answer(people["asker"], held, body="Try switching it off and on again.")
+    data = api.call("GET", "/api/v1/staff/metrics?category=printers", api.token("sam")).get_json()
+    assert data["median_first_community_response_seconds"] == 600       # from the approval, not from 70 min
