@@ -66,8 +66,9 @@ def search(query: SearchQuery, backend: SearchBackend) -> SearchPage:
         text=query.text, category=query.category, tag=query.tag, status=query.status,
         date_from=query.date_from, date_to=query.date_to, page=1, per_page=SEARCH_DEPTH))
     wanted = query.page * query.per_page
+    # Every candidate gets its entry: filters may drop some, and the total counts those found by meaning.
     ranked = _fused(text, lexical.items, SEARCH_DEPTH, keep=lambda hit: _matches_filters(hit, query),
-                    wanted=wanted)
+                    wanted=SEARCH_DEPTH)
     found_by_meaning = sum(hit.thread_id not in {item.thread_id for item in lexical.items} for hit in ranked)
     total = lexical.total + found_by_meaning
     return SearchPage(items=ranked[wanted - query.per_page:wanted], total=total, page=query.page,
@@ -77,7 +78,11 @@ def search(query: SearchQuery, backend: SearchBackend) -> SearchPage:
 
 def _fused(text: str, lexical: list[SearchHit], depth: int, keep: Callable[[SearchHit], bool],
            wanted: int) -> list[SearchHit]:
-    """The lexical hits and the threads nearest in meaning, fused; hits for at least the first ``wanted``."""
+    """The lexical hits and the threads nearest in meaning, fused; hits for at least the first ``wanted``.
+
+    Only the first ``wanted`` threads that words did not find are read from the database: an entry
+    means the thread's question and all its answers, read and turned from HTML into text.
+    """
     config = current_app.config
     try:
         nearest = store.nearest(text, depth)
@@ -90,7 +95,7 @@ def _fused(text: str, lexical: list[SearchHit], depth: int, keep: Callable[[Sear
     fused = fuse([hit.thread_id for hit in lexical], by_meaning, k=config["SEARCH_FUSION_K"],
                  lexical_weight=config["SEARCH_FUSION_LEXICAL_WEIGHT"], semantic_weight=config["SEARCH_FUSION_SEMANTIC_WEIGHT"])
     # Hits for threads only the vectors found, as far down as needed (one batch of queries).
-    unseen = [thread_id for thread_id, _ in fused if thread_id not in hits][:max(wanted, depth)]
+    unseen = [thread_id for thread_id, _ in fused if thread_id not in hits][:wanted]
     hits.update({thread_id: hit for thread_id, hit in hits_for(unseen).items() if keep(hit)})
     scored = [(score, hits[thread_id]) for thread_id, score in fused if thread_id in hits]
     # Standing breaks ties only; sorted() is stable, so equal ones keep the fused order.
