@@ -7,7 +7,7 @@ page's render close to "concatenate strings" when most of what it shows
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta as babel_format_timedelta
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup
 
@@ -71,20 +71,22 @@ def cached_url_for(endpoint: str, **values) -> str:
     exists, so the same arguments give the same path. A URL with one id (`/answers/<id>/vote`) is
     built once with a placeholder id and filled in by string replacement, so a page of answers
     with ids never seen before costs no routing either. Relative endpoints (".index") depend on
-    the blueprint, external URLs on the host: those go to `url_for` every time.
+    the blueprint, external URLs on the host, a template rendered outside a request has no script
+    root: those go to `url_for` every time.
     """
-    if endpoint.startswith(".") or "_external" in values or "_scheme" in values:
+    if endpoint.startswith(".") or "_external" in values or "_scheme" in values or not has_request_context():
         return url_for(endpoint, **values)
+    root = request.script_root
     if len(values) == 1:
         (name, value), = values.items()
         if type(value) is int and value > 0:
-            key = (request.script_root, endpoint, name)
+            key = (root, endpoint, name)
             pattern = _ID_PATTERNS.get(key)
             if pattern is None:
                 pattern = _ID_PATTERNS[key] = url_for(endpoint, **{name: _PLACEHOLDER_ID})
             return pattern.replace(_PLACEHOLDER, str(value))
     try:
-        key = (request.script_root, endpoint, *sorted(values.items()))
+        key = (root, endpoint, *sorted(values.items()))
         hash(key)
     except TypeError:  # a list argument (repeated query keys)
         return url_for(endpoint, **values)
@@ -110,6 +112,8 @@ def cached_user_link(user) -> Markup:
     one per post, and the same few hundred people write most posts. The key holds every attribute
     the macro reads, so a changed name, role, reputation or badge count is a new entry, not a stale one.
     """
+    if not has_request_context():  # a template rendered by a job: no request to memoise against
+        return Markup(current_app.jinja_env.get_template("macros/forum.html").module.render_user_link(user))
     key = (str(get_locale()), request.script_root, user.id, user.username, user.role, user.reputation,
            user.gold_badges, user.silver_badges, user.bronze_badges, user.deleted_at is None)
     html = _USER_LINKS.get(key)

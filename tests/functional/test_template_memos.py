@@ -50,3 +50,15 @@ def test_author_name_shows_a_changed_reputation_and_name_on_the_next_page(app, c
         db.session.commit()
     page = client.get(f"/threads/{thread_id}").get_data(as_text=True)
     assert ">roberta</a>" in page and ">4321<" in page and ">bob</a>" not in page
+
+
+def test_url_for_memo_outside_a_request_behaves_as_url_for(app):
+    """A template rendered by a job has no request: the memo steps aside instead of failing differently."""
+    def outcome(build):
+        try:
+            return build("forum.thread", thread_id=3)
+        except RuntimeError as error:
+            return type(error)
+
+    with app.app_context():
+        assert outcome(cached_url_for) == outcome(url_for)
