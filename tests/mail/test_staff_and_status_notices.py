@@ -50,6 +50,23 @@ def test_department_members_hear_a_hand_over_and_the_escalator_hears_it_come_bac
     assert told(app, "department_returned") == [("sam", thread_id)]
 
 
+def test_a_hand_over_mail_never_quotes_the_internal_note(app, world, make, smtp, send_mail):
+    from tests.mail.conftest import html_of, text_of
+
+    with app.app_context():
+        db.session.add(Department(slug="billing-team", name="Billing team", members=[as_user(world, "tara")]))
+        set_preference(world["tara"].id, "staff_work", "email")
+        db.session.commit()
+    thread_id = make.thread(world["alice"])
+    with app.app_context():
+        staff_queue.escalate_to_department(as_user(world, "sam"), thread_id, "billing-team",
+                                           "Internal: customer owes 512 EUR, do not refund.")
+    send_mail()
+    [message] = smtp.to("tara@example.com")
+    assert message["Subject"].strip() == "“Printer shows error E42” was handed to your department"
+    assert "512 EUR" not in text_of(message) and "512 EUR" not in html_of(message)
+
+
 def test_the_assignee_hears_once_when_their_thread_breaches_its_staff_target(app, world, make, frozen_clock):
     mine = make.thread(world["alice"], title="Printer offline since Monday")
     unassigned = make.thread(world["alice"], title="Printer prints blank pages")
