@@ -30,6 +30,7 @@ import random
 import sys
 import time
 import urllib.parse
+from contextlib import nullcontext
 
 from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, WORK_DIR, bench_database, expect_ok,
                      gunicorn, worker_memory_mib)
@@ -51,6 +52,8 @@ def parse_args(argv):
     parser.add_argument("--duration", default="10s")
     parser.add_argument("--warmup", default="2s")
     parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true",
+                        help="serve the previous full run's database, index and vectors (no seeding, no embedding)")
     parser.add_argument("--parts-only", action="store_true",
                         help="no server, no index: embedding rate, title embedding and lookup over --threads "
                              "vectors, in-process, on the database a previous run seeded (read only)")
@@ -202,6 +205,17 @@ def measure_parts(database_url: str, args, rng: random.Random) -> list[str]:
     ]
 
 
+def reused_titles(database_url: str) -> dict[str, list[str]]:
+    """Thread titles of the previous full run's database, for the typed titles and searches."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        titles = list(connection.scalars(text("SELECT title FROM threads ORDER BY id")))
+    engine.dispose()
+    return {"titles": titles}
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -233,15 +247,19 @@ def main(argv=None) -> int:
             f"{os.getloadavg()[0]:.1f} after", *lines, ""])
         print(text)
         return 0
-    with bench_database("sqlite", "semantic") as database_url:
-        print(f"Seeding {args.threads:,} threads × {args.answers} answers…", flush=True)
-        seed_summary, indexed, reindex_seconds, pools = seed_and_index(database_url, args)
-        print(f"Reindexed {indexed:,} threads (words) in {reindex_seconds:.1f} s; embedding {args.embed:,}…",
-              flush=True)
-        embedded, embed_seconds, embed_cpu = embed_and_fill(database_url, args.embed)
-        rate, cpu_rate = embedded / embed_seconds, embedded / embed_cpu
-        print(f"Embedded {embedded:,} threads in {embed_seconds:.1f} s = {rate:.1f} threads/s "
-              f"({cpu_rate:.1f} per CPU second)", flush=True)
+    reused = nullcontext(f"sqlite:///{WORK_DIR / 'semantic.db'}")
+    with (reused if args.reuse else bench_database("sqlite", "semantic")) as database_url:
+        if args.reuse:
+            seed_summary, pools = "database, index and vectors of the previous full run (--reuse)", reused_titles(database_url)
+        else:
+            print(f"Seeding {args.threads:,} threads × {args.answers} answers…", flush=True)
+            seed_summary, indexed, reindex_seconds, pools = seed_and_index(database_url, args)
+            print(f"Reindexed {indexed:,} threads (words) in {reindex_seconds:.1f} s; embedding {args.embed:,}…",
+                  flush=True)
+            embedded, embed_seconds, embed_cpu = embed_and_fill(database_url, args.embed)
+            rate, cpu_rate = embedded / embed_seconds, embedded / embed_cpu
+            print(f"Embedded {embedded:,} threads in {embed_seconds:.1f} s = {rate:.1f} threads/s "
+                  f"({cpu_rate:.1f} per CPU second)", flush=True)
         profile = profile_similar(database_url, pools["titles"], args.profile, rng)
         for part, values in profile.items():
             print(f"  {part}: p50 {percentile(values, 0.5):.1f} ms, p95 {percentile(values, 0.95):.1f} ms",
@@ -284,11 +302,12 @@ def main(argv=None) -> int:
         f"- {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPU cores shared with other work "
         f"(load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after); wrk and servers on one machine",
         f"- {args.threads:,} threads × {args.answers} answers, {seed_summary}",
-        f"- Embedding with the indexer's code (`store.rebuild`, batches of {EMBED_BATCH}, one core): {embedded:,} threads "
-        f"in {embed_seconds:.1f} s = **{rate:.1f} threads/s** by the clock, **{cpu_rate:.1f} threads per CPU second**; "
-        f"all {args.threads:,} threads would take about {args.threads / rate / 3600:.1f} h at this load "
-        f"({args.threads / cpu_rate / 3600:.1f} h of one core), in `flask search reindex` or the idle indexer. "
-        "The other threads' vectors are perturbed copies of the measured ones",
+        *([] if args.reuse else [
+            f"- Embedding with the indexer's code (`store.rebuild`, batches of {EMBED_BATCH}, one core): {embedded:,} "
+            f"threads in {embed_seconds:.1f} s = **{rate:.1f} threads/s** by the clock, **{cpu_rate:.1f} threads per CPU "
+            f"second**; all {args.threads:,} threads would take about {args.threads / rate / 3600:.1f} h at this load "
+            f"({args.threads / cpu_rate / 3600:.1f} h of one core), in `flask search reindex` or the idle indexer. "
+            "The other threads' vectors are perturbed copies of the measured ones"]),
         f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS}, PEERDESK_CONFIG=production; "
         f"wrk -t2 -c{args.connections} -d{args.duration} after a {args.warmup} warm-up; {QUERIES:,} different "
         "titles/searches per row, each with a random number, so every request embeds its text",
