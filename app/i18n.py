@@ -9,6 +9,9 @@ finished Markup (`%%` already turned into `%`) and a call is one dict lookup.
 They take the evaluation context, not the template context: Jinja copies the
 whole template context for a `pass_context` call made inside a loop or a
 block with local variables, which was most of what a translated string cost.
+The request's catalogue is kept beside the Locale object it belongs to, so a
+mail rendered under `force_locale` (and the page after it) each get their own
+language: Flask-Babel 4 keeps the current Locale in `g._flask_babel`.
 """
 from flask import Flask, g, has_request_context
 from flask_babel import get_translations
@@ -19,9 +22,12 @@ from markupsafe import Markup
 def _catalogue():
     if not has_request_context():
         return get_translations()
-    catalogue = g.get("_catalogue")
-    if catalogue is None:
-        catalogue = g._catalogue = get_translations()
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+    cached = g.get("_catalogue")
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    catalogue = get_translations()
+    g._catalogue = (g._flask_babel.babel_locale, catalogue)
     return catalogue
 
 

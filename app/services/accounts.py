@@ -17,8 +17,6 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from app import clock, events
 from app.extensions import db
@@ -38,7 +36,14 @@ ZXCVBN_MAX_LENGTH = 72
 
 @functools.cache
 def breached_passwords() -> frozenset[str]:
-    """The 30,000 most common passwords of public breach corpora, as shipped by zxcvbn."""
+    """The 30,000 most common passwords of public breach corpora, as shipped by zxcvbn.
+
+    zxcvbn is imported here and in `password_problem`, not at module level:
+    its dictionaries are 12 MiB that a serving worker only needs once someone
+    chooses a password.
+    """
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -68,6 +73,8 @@ def password_problem(password: str, username: str = "", email: str = "") -> str 
         return _("The password must not contain the username.")
     if password.lower() in breached_passwords():
         return _("This password appears in lists of breached passwords. Please choose another one.")
+    from zxcvbn import zxcvbn
+
     inputs = [value for value in (username, email, email.partition("@")[0], "peerdesk") if value]
     if zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
         return _("This password is too easy to guess. A few unrelated words make a strong one.")

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 import pytest
 from babel.dates import format_timedelta
-from flask import url_for
+from flask import render_template_string, url_for
+from flask_babel import force_locale
 
 from app import clock
 from app.extensions import db
@@ -62,3 +63,17 @@ def test_url_for_memo_outside_a_request_behaves_as_url_for(app):
 
     with app.app_context():
         assert outcome(cached_url_for) == outcome(url_for)
+
+
+def test_request_catalogue_follows_force_locale_both_ways(app):
+    """A mail rendered in the reader's language inside a page's request leaves the page in its own."""
+    template = "{{ _('Questions') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(template) == "Questions"
+        with force_locale("de"):
+            assert render_template_string(template) == "Fragen"
+        assert render_template_string(template) == "Questions"
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        with force_locale("en"):
+            assert render_template_string(template) == "Questions"
+        assert render_template_string(template) == "Fragen"
