@@ -43,8 +43,9 @@ def select_locale() -> str:
 def create_app(config_name: str | None = None, overrides: dict | None = None, *, serving: bool = False) -> Flask:
     """Build the app; `config_name` defaults to $PEERDESK_CONFIG, then "development".
 
-    `serving=True` (wsgi.py) leaves out the `flask db` migration commands: a server process never
-    runs them, and their Alembic import is a twelfth of a worker's memory.
+    `serving=True` (wsgi.py) leaves out the command-line commands, `flask db` included: a server
+    process never runs them, and what they import (Alembic, the vector store with numpy, the
+    importers) is a fifth of a worker's memory.
     """
     app = Flask(__name__, static_folder="../static", template_folder="../templates")
     config_class = CONFIGS[config_name or os.environ.get("PEERDESK_CONFIG", "development")]
@@ -93,9 +94,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, *,
 
     from app.realtime import events  # noqa: F401  (registers the socket handlers)
     _subscribe_event_consumers()
-    from app.cli import register_cli
+    if not serving:
+        from app.cli import register_cli
 
-    register_cli(app)
+        register_cli(app)
     logging.getLogger("peerdesk").setLevel(logging.INFO)
     return app
 

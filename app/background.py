@@ -33,11 +33,16 @@ def every_job(app: Flask) -> list[tuple[str, float, object, str]]:
     # PostgreSQL search is written in each change's own transaction: nothing to drain,
     # unless thread vectors (SEARCH_SEMANTIC) follow the outbox.
     if config["SEARCH_BACKEND"] == "whoosh" or (config["SEARCH_BACKEND"] == "postgres" and config["SEARCH_SEMANTIC"]):
-        from app.search.indexer import drain_outbox
-
-        jobs.append(("search-indexer", config["SEARCH_INDEXER_INTERVAL_SECONDS"], drain_outbox,
+        jobs.append(("search-indexer", config["SEARCH_INDEXER_INTERVAL_SECONDS"], _drain_search_outbox,
                      "SEARCH_RUN_INDEXER_IN_SERVER"))
     return jobs
+
+
+def _drain_search_outbox(batch_size: int | None = None) -> int:
+    """The indexer, imported by the process that runs it: it brings the vector store and numpy."""
+    from app.search.indexer import drain_outbox
+
+    return drain_outbox(batch_size)
 
 
 def jobs_for(app: Flask) -> list[tuple[str, float, object]]:

@@ -23,7 +23,7 @@ from app.search.documents import documents_for
 from app.search.querying import clean_text
 from app.search.ranking import standing
 from app.search.schema import EXCERPT_CHARS, excerpt, highlight_source
-from app.search.semantic import store
+from app.search.semantic import switch
 from app.search.semantic.encoder import ModelUnavailable
 from app.search.semantic.fusion import fuse
 
@@ -40,7 +40,7 @@ Hits = Callable[[list[SearchHit]], list[SearchHit]]
 
 
 def enabled() -> bool:
-    return store.enabled()
+    return switch.enabled()
 
 
 def similar(title: str, limit: int, backend: SearchBackend, only_visible: Hits) -> list[SearchHit]:
@@ -83,6 +83,8 @@ def _fused(text: str, lexical: list[SearchHit], depth: int, keep: Callable[[Sear
     Only the first ``wanted`` threads that words did not find are read from the database: an entry
     means the thread's question and all its answers, read and turned from HTML into text.
     """
+    from app.search.semantic import store  # numpy and the vectors, only once meaning is on
+
     config = current_app.config
     try:
         nearest = store.nearest(text, depth)

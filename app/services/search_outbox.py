@@ -1,10 +1,9 @@
 """Queue index work in the caller's transaction, so the index never runs ahead of the commit.
 
-The semantic store (and numpy with it) is imported only when a change is
-queued: a serving worker with SEARCH_SEMANTIC off never needs it.
 """
 from app.extensions import db
 from app.models import SearchOutbox
+from app.search.semantic import switch
 from app.services import search as search_service
 
 
@@ -14,9 +13,7 @@ def enqueue(thread_id: int, op: str = "upsert") -> None:
     With Whoosh: an outbox row for the indexer. With PostgreSQL: the thread's
     document is rewritten in this very transaction, just before its commit.
     """
-    from app.search.semantic import store as vectors
-
-    if search_service.refresh_in_transaction(thread_id) and not vectors.follow_outbox():
+    if search_service.refresh_in_transaction(thread_id) and not switch.follow_outbox():
         return
     # With SEARCH_SEMANTIC on, the indexer also computes the thread's vector after the commit,
     # whichever backend holds the words.

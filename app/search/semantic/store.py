@@ -31,6 +31,7 @@ from app.search import ThreadDocument
 
 from .encoder import MODEL_NAME, Encoder, text_digest, thread_text
 from .neighbours import Neighbours
+from .switch import enabled, follow_outbox  # noqa: F401  (store.enabled() for the indexer and the CLI)
 
 log = logging.getLogger("peerdesk.search.semantic")
 
@@ -99,15 +100,6 @@ def init_app(app) -> SemanticExtension:
 
 def extension() -> SemanticExtension:
     return init_app(current_app)
-
-
-def enabled() -> bool:
-    return bool(current_app.config.get("SEARCH_SEMANTIC"))
-
-
-def follow_outbox() -> bool:
-    """Whether changes must reach the indexer for their vectors (also when the backend writes words in-transaction)."""
-    return enabled() and current_app.config.get("SEARCH_BACKEND") != "null"
 
 
 # ---------- read side ----------
