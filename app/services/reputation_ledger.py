@@ -28,12 +28,19 @@ def points_table() -> dict[str, int]:
 
 
 class _LockedUsers:
-    """Current reputation of the users a change touches, locked until the commit."""
+    """Current reputation of the users a change touches, locked until the commit.
+
+    The lock is PostgreSQL's FOR NO KEY UPDATE (only `reputation` changes), which
+    does not wait for the key-share locks that inserting a vote or a post takes
+    on its author's row: with FOR UPDATE, two members voting for each other at
+    the same moment each held what the other wanted, a deadlock.
+    """
 
     def __init__(self, user_ids: Iterable[int]):
         ids = sorted(set(user_ids))
         rows = db.session.execute(
-            select(User.id, User.reputation, User.role).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+            select(User.id, User.reputation, User.role).where(User.id.in_(ids)).order_by(User.id)
+            .with_for_update(key_share=True)
         ).all() if ids else []
         self.reputation = {row.id: row.reputation for row in rows}
         self.staff = {row.id for row in rows if row.role in STAFF_ROLES}
@@ -62,11 +69,15 @@ def record(effects: Iterable[Effect], source: Source) -> list[ReputationEvent]:
 
     Rows are written even when the floor makes their delta 0, so the history
     (and the badges counted from it) knows the vote or acceptance happened.
+    The actor's row is locked with the others, in the same id order, although
+    an upvote does not change their reputation: their badge counts and trust
+    level are written later in this transaction, and taking that row then,
+    after the author's, deadlocked two members voting for each other.
     """
     effects = list(effects)
     if not effects:
         return []
-    locked = _LockedUsers(effect.user_id for effect in effects)
+    locked = _LockedUsers([effect.user_id for effect in effects] + ([source.actor_id] if source.actor_id else []))
     table, now, rows = points_table(), clock.now(), []
     for effect in effects:
         if effect.user_id in locked.staff or effect.user_id not in locked.reputation:

@@ -52,3 +52,38 @@ def test_twenty_simultaneous_votes_on_postgres(app, make, api):
         assert {("explainer", answer_id), ("good-answer", answer_id)} <= held
         supporters = db.session.scalar(select(func.count(BadgeAward.id)).where(BadgeAward.badge == "supporter"))
         assert supporters == VOTERS
+
+
+@pytest.mark.postgres
+def test_members_voting_for_each_other_at_the_same_moment_never_deadlock(app, make, api):
+    """Each vote's insert holds its voter's row (foreign key) while the ledger locks the author's row;
+    two members voting for each other must not wait on each other (a deadlock answered 500)."""
+    make.category("printers")
+    pairs = [(make.user(f"left{n}"), make.user(f"right{n}")) for n in range(10)]
+    requests = []
+    for left, right in pairs:
+        left_answer = make.answer(left, make.thread(right))
+        right_answer = make.answer(right, make.thread(left))
+        requests += [(api.token(left.username), right_answer), (api.token(right.username), left_answer)]
+    barrier, statuses, errors = threading.Barrier(len(requests)), [], []
+
+    def vote(token, answer_id):
+        try:
+            client = app.test_client()
+            barrier.wait()
+            response = client.post(f"/api/v1/answers/{answer_id}/vote", json={"value": 1},
+                                   headers={"Authorization": f"Bearer {token}"})
+            statuses.append(response.status_code)
+        except Exception as error:  # pragma: no cover - surfaced below
+            errors.append(error)
+
+    workers = [threading.Thread(target=vote, args=request) for request in requests]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert not errors
+    assert statuses == [200] * len(requests)
+    with app.app_context():
+        ids = [user.id for pair in pairs for user in pair]
+        assert set(db.session.scalars(select(User.reputation).where(User.id.in_(ids)))) == {1 + 10}
