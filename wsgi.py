@@ -1,4 +1,4 @@
-"""Server entry point: `python wsgi.py` (development) or `gunicorn -w 1 --threads 100 wsgi:app`.
+"""Server entry point: `python wsgi.py` (development) or `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
 Only servers import this module (the `flask` CLI uses the factory in `app`),
 so this is where the in-process background jobs start, and the app is built

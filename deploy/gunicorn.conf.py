@@ -5,14 +5,15 @@ process that opened it, so a deployment scales by running several such
 processes behind nginx's sticky routing, never by `-w 4` (clients would
 hit "Invalid session"). Threads serve plain requests and hold open
 sockets (a WebSocket or a long poll occupies one thread while it lasts),
-so there are many of them; database connections are pooled separately
-and sized by DATABASE_POOL_SIZE.
+so there are many of them: gunicorn starts them only as connections
+arrive, and 500 open pages need about 550 (bench/results/notify.md).
+Database connections are pooled separately and sized by DATABASE_POOL_SIZE.
 """
 import os
 
 workers = 1
 worker_class = "gthread"
-threads = int(os.environ.get("PEERDESK_THREADS", "100"))
+threads = int(os.environ.get("PEERDESK_THREADS", "1000"))
 # nginx keeps idle upstream connections for up to 60 s; gunicorn must keep them at least as long,
 # or nginx would send a request on a connection gunicorn is closing.
 keepalive = 75

@@ -209,7 +209,7 @@ def app_environment(run_dir: Path, public_url: str, database_url: str, redis_url
         "FORCE_HTTPS": "false",
         "SESSION_COOKIE_SECURE": "false",
         "REMEMBER_COOKIE_SECURE": "false",
-        # glibc gives each of the 100 threads' first allocations an arena of its own (up to 8 per
+        # glibc gives each thread's first allocations an arena of its own (up to 8 per
         # core); two keep a process 15-20 MiB smaller under load (bench/results/deploy-soak.md).
         "MALLOC_ARENA_MAX": "2",
         **extra,
@@ -400,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("start", "stop", "status"))
     parser.add_argument("--run-dir", type=Path, default=Path(os.environ.get("DEPLOY_RUN_DIR", DEFAULT_RUN_DIR)))
     parser.add_argument("--processes", type=int, default=int(os.environ.get("DEPLOY_PROCESSES", "2")))
-    parser.add_argument("--threads", type=int, default=100, help="threads per server process")
+    parser.add_argument("--threads", type=int, default=1000, help="threads per server process (each open page holds one)")
     parser.add_argument("--database-url", default=os.environ.get("DEPLOY_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--redis-url", default=os.environ.get("DEPLOY_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--search-backend", default=os.environ.get("DEPLOY_SEARCH_BACKEND", DEFAULT_SEARCH_BACKEND))
