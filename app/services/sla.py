@@ -81,12 +81,14 @@ def _set_staff_due(rows: list[tuple[int, int]], now: datetime) -> None:
 def escalate_overdue_threads(now: datetime | None = None) -> list[int]:
     """Escalate every thread whose community window has closed without an answer; return their ids."""
     now = now or clock.now()
-    rows = db.session.execute(
+    # UPDATE … RETURNING gives rows in no particular order (PostgreSQL varies it): sort by id, so
+    # events, timelines and the returned list come oldest thread first, the same on every run.
+    rows = sorted(db.session.execute(
         update(Thread).where(overdue_condition(now))
         .values(needs_staff=True, escalated_at=now)
         .returning(Thread.id, Thread.category_id, Thread.author_id)
         .execution_options(synchronize_session=False)
-    ).all()
+    ).all(), key=lambda row: row.id)
     if not rows:
         db.session.commit()
         return []
