@@ -172,22 +172,33 @@ class FlagRequest:
     text: str = ""
 
 
+def checked_reason(reason, text, labels, choose: str, limit: int = MAX_FLAG_TEXT) -> tuple[str, str]:
+    """A flag's or a report's reason and text, or ValidationFailed naming the wrong field.
+
+    "other" needs a text: a moderator cannot act on that reason alone.
+    """
+    reason = reason if isinstance(reason, str) else ""
+    text = (text or "").strip() if isinstance(text, str) else ""
+    errors = {}
+    if reason not in labels:
+        errors["reason"] = choose
+    if reason == "other" and not text:
+        errors["text"] = _("Tell the moderators what is wrong.")
+    if len(text) > limit:
+        errors["text"] = _("Keep it under %(max)d characters.", max=limit)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors)
+    return reason, text
+
+
 def flag(flagger: User, post: Post, request: FlagRequest) -> Flag:
     """Flag a post once; its weight may hide the post at once (then its author is told why)."""
     policy.can_see_thread(flagger, post if isinstance(post, Thread) else post.thread).enforce()
     if isinstance(post, Answer):
         policy.can_see_answer(flagger, post).enforce()
     policy.can_flag(flagger, post).enforce()
-    reason, text = request.reason, (request.text or "").strip()
-    errors = {}
-    if reason not in FLAG_REASON_LABELS:
-        errors["reason"] = _("Choose spam, offensive, off_topic, needs_staff or other.")
-    if reason == FlagReason.OTHER.value and not text:
-        errors["text"] = _("Tell the moderators what is wrong.")
-    if len(text) > MAX_FLAG_TEXT:
-        errors["text"] = _("Keep it under %(max)d characters.", max=MAX_FLAG_TEXT)
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), errors)
+    reason, text = checked_reason(request.reason, request.text, FLAG_REASON_LABELS,
+                                  _("Choose spam, offensive, off_topic, needs_staff or other."))
     thread_id, answer_id = _ids(post)
     threshold = _hide_threshold()
     weight = flag_weight(policy.trust_level(flagger), threshold)

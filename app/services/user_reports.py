@@ -38,18 +38,10 @@ class ReportRequest:
 
 
 def _validated(request: ReportRequest) -> tuple[str, str]:
-    reason = request.reason if isinstance(request.reason, str) else ""
-    text = (request.text or "").strip() if isinstance(request.text, str) else ""
-    errors = {}
-    if reason not in REASON_LABELS:
-        errors["reason"] = _("Choose spam, abuse, impersonation or other.")
-    if reason == UserReportReason.OTHER.value and not text:
-        errors["text"] = _("Tell the moderators what is wrong.")
-    if len(text) > MAX_TEXT:
-        errors["text"] = _("Keep it under %(max)d characters.", max=MAX_TEXT)
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), errors)
-    return reason, text
+    from app.services.moderation import checked_reason
+
+    return checked_reason(request.reason, request.text, REASON_LABELS,
+                          _("Choose spam, abuse, impersonation or other."), MAX_TEXT)
 
 
 def _open_item(subject: User) -> ReviewItem:
