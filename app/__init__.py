@@ -61,6 +61,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None, *,
     input_guard.install(app)
 
     db.init_app(app)
+    _size_sqlite_cache(app)
     from app import events
 
     events.install()
@@ -132,6 +133,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _size_sqlite_cache(app: Flask) -> None:
+    """Each pooled SQLite connection keeps its own page cache (2 MiB by default), and a server holds one
+    connection per busy thread: 15 MiB of a worker's memory under load bought little, since the
+    operating system caches the same file once for every process (SQLITE_CACHE_KIB)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    pragma = f"PRAGMA cache_size=-{int(app.config['SQLITE_CACHE_KIB'])}"
+
+    @event.listens_for(engine, "connect")
+    def size_cache(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(pragma)
         cursor.close()
 
 

@@ -1,7 +1,7 @@
 """Profile Peerdesk requests in-process with cProfile, to explain a slow benchmark row.
 
     .venv/bin/python bench/profile_request.py /threads/%d [--ids 1-20000] [--requests 200]
-        [--database-url sqlite:////tmp/peerdesk-bench/forum.db] [--sort tottime]
+        [--database-url sqlite:////tmp/peerdesk-bench/forum.db] [--sort tottime] [--member]
 
 Uses the database forum_bench.py left behind (SQLite) and the production
 config, so the profile shows the same code path gunicorn serves; only the
@@ -28,6 +28,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=f"sqlite:///{WORK_DIR / 'forum.db'}")
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--member", action="store_true", help="signed in as forum_bench's member")
     return parser.parse_args(argv)
 
 
@@ -36,7 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(production_environment(args.database_url))
     from app import create_app
 
-    client = create_app("production").test_client()
+    app = create_app("production")
+    if args.member:
+        from cpu_per_request import member_client
+
+        client = member_client(app)
+    else:
+        client = app.test_client()
     low, high = map(int, args.ids.split("-"))
     rng = random.Random(1)
     paths = [args.path % rng.randint(low, high) if "%d" in args.path else args.path

@@ -16,9 +16,7 @@ from .backend import (
     ThreadDocument,
 )
 from .null_backend import NullBackend
-from .postgres_backend import PostgresBackend
 from .text import html_to_text
-from .whoosh_backend import WhooshBackend
 
 __all__ = [
     "InTransactionBackend",
@@ -35,6 +33,20 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str):
+    """The two index backends are imported on first use: a process searching one of them (or none, or
+    only reading pages) never loads the other's code; Whoosh alone is 85 modules."""
+    if name == "WhooshBackend":
+        from .whoosh_backend import WhooshBackend
+
+        return WhooshBackend
+    if name == "PostgresBackend":
+        from .postgres_backend import PostgresBackend
+
+        return PostgresBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def make_backend(kind: str, index_dir: str | Path | None = None, engine=None) -> SearchBackend:
     """The backend named by configuration: ``"whoosh"`` (an index directory),
     ``"postgres"`` (the forum's PostgreSQL database, as a SQLAlchemy engine),
@@ -42,10 +54,14 @@ def make_backend(kind: str, index_dir: str | Path | None = None, engine=None) ->
     if kind == "whoosh":
         if index_dir is None:
             raise ValueError("the whoosh search backend needs an index directory")
+        from .whoosh_backend import WhooshBackend
+
         return WhooshBackend(index_dir)
     if kind == "postgres":
         if engine is None:
             raise ValueError("the postgres search backend needs the database engine")
+        from .postgres_backend import PostgresBackend
+
         return PostgresBackend(engine)
     if kind == "null":
         return NullBackend()

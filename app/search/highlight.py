@@ -11,7 +11,7 @@ from html import escape
 from whoosh.highlight import ContextFragmenter, Formatter, Fragment, get_text
 
 from .analysis import folded_tokens, index_terms
-from .schema import EXCERPT_CHARS, excerpt
+from .text import EXCERPT_CHARS, excerpt
 
 _FRAGMENTER = ContextFragmenter(maxchars=EXCERPT_CHARS, surround=40)
 _FRAGMENTS = 2
@@ -34,7 +34,7 @@ def snippet_html(text: str, terms: set[str]) -> str:
     """The first passages of ``text`` with words indexed as one of ``terms`` marked.
 
     ``text`` is the short highlight source the index stores (see
-    ``schema.highlight_source``), so this costs a few dozen words per hit.
+    ``text.highlight_source``), so this costs a few dozen words per hit.
     Falls back to the escaped start of ``text`` when no term occurs in it (the
     thread matched by its title or tags, or further down than is kept).
     """

@@ -30,9 +30,9 @@ from sqlalchemy.engine import Connection, Engine
 from .analysis import STOP_WORDS
 from .backend import InTransactionBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument
 from .postgres_query import ParsedQuery, parse
-from .querying import SIMILAR_ALWAYS_RARE, SIMILAR_MAX_THREAD_SHARE, SIMILAR_TERMS, clean_text
+from .querying import SIMILAR_ALWAYS_RARE, SIMILAR_MAX_THREAD_SHARE, SIMILAR_TERMS
 from .ranking import SECTION_WEIGHTS, STANDING_BOOSTS, standing
-from .schema import EXCERPT_CHARS, excerpt, highlight_source
+from .text import EXCERPT_CHARS, clean_text, excerpt, highlight_source
 
 logger = logging.getLogger(__name__)
 

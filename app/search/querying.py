@@ -12,7 +12,6 @@ a short prefix expands to most of the vocabulary.
 """
 
 import re
-import unicodedata
 from datetime import date, datetime, time, timezone
 from itertools import groupby
 
@@ -24,7 +23,6 @@ from .backend import SearchQuery
 from .ranking import SECTION_WEIGHTS
 from .schema import SCHEMA, naive_utc
 
-MAX_QUERY_CHARS = 500
 # similar() looks for the rarest words of a title being typed: they say what it
 # is about, and they are quick to look up where common words are not. A word is
 # too common when it stands in the titles and questions of more than 5% of all
@@ -33,7 +31,6 @@ SIMILAR_TERMS = 5
 SIMILAR_MAX_THREAD_SHARE = 0.05
 SIMILAR_ALWAYS_RARE = 1000
 _SIMILAR_FIELDS = ("title", "question")
-_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _WORDS = re.compile(r"\w+")
 
 
@@ -65,17 +62,6 @@ def _syntax_parser():
 
 _SYNTAX_PARSER = _syntax_parser()
 _WORDS_PARSER = QueryParser("text", SCHEMA, group=OrGroup, plugins=[])
-
-
-def clean_text(text: str) -> str:
-    """``text`` without control, format or unassigned characters, cut to a sane length."""
-    printable = "".join(
-        " " if unicodedata.category(char) in _UNPRINTABLE else char for char in text or ""
-    )
-    cleaned = " ".join(printable.split())
-    if len(cleaned) <= MAX_QUERY_CHARS:
-        return cleaned
-    return cleaned[:MAX_QUERY_CHARS + 1].rsplit(" ", 1)[0][:MAX_QUERY_CHARS]
 
 
 def parse_syntax(text: str) -> q.Query:

@@ -16,14 +16,8 @@ from whoosh.formats import PositionBoosts
 from .analysis import WeightedText, bilingual_analyzer, vocabulary_analyzer
 from .backend import SearchHit, ThreadDocument
 from .ranking import SECTION_WEIGHTS, STANDING_BOOSTS, standing
+from .text import EXCERPT_CHARS, excerpt, highlight_source
 
-# Snippets are highlighted from a short, stored start of the thread: the first
-# lines of the question and of the accepted answer (or, without one, of the
-# other answers). Tokenizing whole threads for every hit on a page cost three
-# times the search itself; this bounds the work per hit to a few dozen words.
-HIGHLIGHT_QUESTION_CHARS = 400
-HIGHLIGHT_ANSWER_CHARS = 200
-EXCERPT_CHARS = 200
 
 
 def _bilingual_text(stored=False, weighted=False):
@@ -65,31 +59,6 @@ def naive_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _start(text: str, limit: int) -> str:
-    """The start of ``text``, at most ``limit`` characters, cut at a word boundary."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit + 1]
-    if not cut[-1].isspace():  # the last word runs on: drop it, unless it is the only one
-        cut = cut.rsplit(None, 1)[0]
-    return cut[:limit].rstrip()
-
-
-def highlight_source(doc: ThreadDocument) -> str:
-    """What a snippet is cut from: the start of the question and of the best answer."""
-    answer = doc.accepted_answer_text or doc.answers_text
-    parts = (_start(doc.question_text, HIGHLIGHT_QUESTION_CHARS), _start(answer, HIGHLIGHT_ANSWER_CHARS))
-    return "\n".join(part for part in parts if part)
-
-
-def excerpt(text: str, limit: int) -> str:
-    """The start of ``text``, cut at a word boundary, with "…" if anything was cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
 
 
 def document_fields(doc: ThreadDocument) -> dict:

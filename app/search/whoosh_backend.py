@@ -38,7 +38,8 @@ from .analysis import fold, index_terms
 from .backend import SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument
 from .generations import Generations
 from .highlight import snippet_html
-from .querying import clean_text, filter_query, parse_syntax, parse_words, similar_query
+from .querying import filter_query, parse_syntax, parse_words, similar_query
+from .text import clean_text
 from .schema import SCHEMA, document_fields, stored_hit
 from .word_scoring import plain_terms, top_documents
 

@@ -20,9 +20,8 @@ from flask import current_app
 
 from app.search import SearchBackend, SearchHit, SearchPage, SearchQuery
 from app.search.documents import documents_for
-from app.search.querying import clean_text
 from app.search.ranking import standing
-from app.search.schema import EXCERPT_CHARS, excerpt, highlight_source
+from app.search.text import EXCERPT_CHARS, clean_text, excerpt, highlight_source
 from app.search.semantic import switch
 from app.search.semantic.encoder import ModelUnavailable
 from app.search.semantic.fusion import fuse
