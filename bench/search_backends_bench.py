@@ -194,9 +194,10 @@ def query_pools(app, count: int) -> dict[str, list[str]]:
 
 def empty_app_caches(backend) -> None:
     """Forget what this process remembers of earlier searches (Whoosh only; PostgreSQL keeps nothing)."""
-    from app.search import WhooshBackend, word_scoring
+    from app.search import WhooshBackend, hot_postings, word_scoring
 
     if isinstance(backend, WhooshBackend):
+        hot_postings.forget_headers()
         if backend._pages is not None:
             backend._pages = type(backend._pages)(backend._pages._size)
         backend._filters = type(backend._filters)(backend._filters._size)

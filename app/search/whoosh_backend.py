@@ -34,14 +34,16 @@ from pathlib import Path
 
 from whoosh import query as q
 
+from . import hot_postings
 from .analysis import fold, index_terms
 from .backend import SearchBackend, SearchHit, SearchPage, SearchQuery, ThreadDocument
 from .generations import Generations
 from .highlight import snippet_html
 from .querying import filter_query, parse_syntax, parse_words, similar_query
-from .text import clean_text
 from .schema import SCHEMA, document_fields, stored_hit
-from .word_scoring import plain_terms, top_documents
+from .text import clean_text
+from .word_scoring import FIELDS as WORD_FIELDS
+from .word_scoring import decode_blocks, plain_terms, top_documents
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +160,7 @@ class WhooshBackend(SearchBackend):
         with self._generations.current().writer() as writer:
             for doc in latest.values():
                 writer.update_document(**document_fields(doc))
+        _decode_common_words(self._generations.current())
 
     def remove(self, thread_ids: Iterable[int]) -> None:
         ids = {str(thread_id) for thread_id in thread_ids}
@@ -166,6 +169,7 @@ class WhooshBackend(SearchBackend):
         with self._generations.current().writer() as writer:
             for thread_id in ids:
                 writer.delete_by_term("id", thread_id)
+        _decode_common_words(self._generations.current())
 
     def query(self, search: SearchQuery) -> SearchPage:
         text = clean_text(search.text)
@@ -233,6 +237,7 @@ class WhooshBackend(SearchBackend):
             raise
         if progress and count > reported:
             progress(count - reported)
+        _decode_common_words(ix)
         self._generations.publish(name)
         return count
 
@@ -354,6 +359,17 @@ class WhooshBackend(SearchBackend):
         if corrected_hits == 0 or corrected_hits <= _SUGGESTION_GAIN * typed_hits:
             return None  # what was typed finds about as much already
         return corrected
+
+
+def _decode_common_words(ix) -> None:
+    """Decode the common words of segments this commit wrote (``hot_postings``), for every process's searches.
+
+    Best effort: without the files, searches decode the blocks themselves, as before.
+    """
+    try:
+        hot_postings.write_missing(ix, WORD_FIELDS, decode_blocks)
+    except OSError:
+        logger.exception("could not write the decoded common words of %s", ix.storage.folder)
 
 
 def _estimated_hits(reader, text: str) -> int:

@@ -26,6 +26,8 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from . import hot_postings
+
 # The fields searched by words: BM25F-scored text fields of the schema.
 FIELDS = frozenset({"text", "title", "question"})
 _CACHED_SEGMENTS = 48
@@ -58,6 +60,7 @@ def top_documents(searcher, terms, limit: int, allowed: set | None) -> tuple[lis
     if type(weighting) is not BM25F or weighting._field_B:
         raise TypeError("word scoring mirrors the default BM25F weighting only")
     B, K1 = weighting.B, weighting.K1
+    folder = getattr(getattr(getattr(searcher, "_ix", None), "storage", None), "folder", None)
     k1_plus_1 = K1 + 1
     best = []  # (score, -global document number) of the best of each segment
     total = 0
@@ -68,7 +71,7 @@ def top_documents(searcher, terms, limit: int, allowed: set | None) -> tuple[lis
             btext = searcher.schema[fieldname].to_bytes(text)
             if (fieldname, btext) not in reader:
                 continue
-            ids, weights = _postings(reader, fieldname, btext)
+            ids, weights = _postings(reader, fieldname, btext, folder)
             norms = _length_norms(reader, fieldname, B, K1, searcher.avg_field_length(fieldname) or 1)
             idf = searcher.idf(fieldname, text)
             term_scores = [idf * ((w * k1_plus_1) / (w + norms[d])) for d, w in zip(ids, weights)]
@@ -105,14 +108,15 @@ _postings_cache: OrderedDict = OrderedDict()
 _cached_postings = 0
 
 
-def _postings(reader, fieldname: str, btext: bytes) -> tuple[array, array]:
+def _postings(reader, fieldname: str, btext: bytes, folder: str | None) -> tuple[array, array]:
     """Document numbers and weights of a term in a segment, without deleted documents.
 
     Whoosh stores each block of postings pickled and compressed; decoding them
-    was most of the cost of a common word, so the decoded postings of recently
-    searched terms are kept (``CACHED_POSTINGS`` in all, 8 bytes each). A
-    segment never changes but may gain deletions, hence the deletion count in
-    the key.
+    was most of the cost of a common word. A common word of a segment was
+    decoded when the segment was written (``hot_postings``); any other is
+    decoded here. Either way the postings of recently searched terms are kept
+    (``CACHED_POSTINGS`` in all, 8 bytes each). A segment never changes but
+    may gain deletions, hence the deletion count in the key.
     """
     global _cached_postings
     deleted = reader.doc_count_all() - reader.doc_count()
@@ -122,10 +126,18 @@ def _postings(reader, fieldname: str, btext: bytes) -> tuple[array, array]:
         if found is not None:
             _postings_cache.move_to_end(key)
             return found
-    ids, weights = array("I"), array("f")
-    for block_ids, block_weights in _blocks(reader.postings(fieldname, btext)):
-        ids.extend(block_ids)
-        weights.extend(block_weights)
+    decoded = hot_postings.read(folder, key[0], fieldname, btext)
+    if decoded is None:
+        ids, weights = array("I"), array("f")
+        for block_ids, block_weights in decode_blocks(reader.postings(fieldname, btext)):
+            ids.extend(block_ids)
+            weights.extend(block_weights)
+    elif deleted:
+        gone = reader.deleted_docs_set
+        kept = [n for n, docnum in enumerate(decoded[0]) if docnum not in gone]
+        ids, weights = array("I", [decoded[0][n] for n in kept]), array("f", [decoded[1][n] for n in kept])
+    else:
+        ids, weights = decoded
     with _postings_lock:
         if key not in _postings_cache:
             _postings_cache[key] = ids, weights
@@ -136,7 +148,7 @@ def _postings(reader, fieldname: str, btext: bytes) -> tuple[array, array]:
     return ids, weights
 
 
-def _blocks(matcher):
+def decode_blocks(matcher):
     """(ids, weights) of each block of a term's postings, without deleted documents."""
     deleted = None
     if isinstance(matcher, FilterMatcher):  # how a segment with deletions wraps its postings

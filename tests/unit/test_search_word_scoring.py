@@ -1,10 +1,11 @@
 """Word scoring ranks plain-word queries exactly as Whoosh's own search does."""
 
 import random
+from pathlib import Path
 
 import pytest
 
-from app.search import SearchQuery, WhooshBackend
+from app.search import SearchQuery, WhooshBackend, hot_postings, word_scoring
 from app.search.querying import parse_syntax
 from app.search.word_scoring import plain_terms, top_documents
 
@@ -13,8 +14,18 @@ from test_search_backend import thread_doc
 WORDS = "printer paper jam toner driver scanner offline network update invoice Rechnungen drucker".split()
 
 
-@pytest.fixture
-def backend(tmp_path):
+@pytest.fixture(params=["blocks", "decoded at write"])
+def backend(request, tmp_path, monkeypatch):
+    """Each test runs twice: postings decoded from Whoosh's blocks, and every word read from the files
+    written beside each segment (``hot_postings``), which later deletions must still filter."""
+    found = []
+    if request.param == "decoded at write":
+        monkeypatch.setattr(hot_postings, "MIN_POSTINGS", 1)
+        read = hot_postings.read
+        monkeypatch.setattr(hot_postings, "read", lambda *args: found.append(read(*args)) or found[-1])
+    with word_scoring._postings_lock:
+        word_scoring._postings_cache.clear()
+        word_scoring._cached_postings = 0
     rng = random.Random(7)
     backend = WhooshBackend(tmp_path / "index")
     statuses = ["unanswered", "answered", "resolved"]
@@ -27,6 +38,8 @@ def backend(tmp_path):
         backend.remove(range(batch * 60 + 1, batch * 60 + 61, 7))
     yield backend
     backend.close()
+    if found:
+        assert any(postings is not None for postings in found), "the decoded files were never read"
 
 
 @pytest.mark.parametrize("text", ["printer", "printers jam", "toner drucker invoice", "Rechnung",
@@ -75,3 +88,47 @@ def test_similar_threads_are_ranked_as_whoosh_ranks_their_query(backend, title):
         query = similar_query(searcher.reader(), title)
         expected = [hit.docnum for hit in searcher.search(query, limit=20, optimize=False)]
         assert top_documents(searcher, plain_terms(query), 20, None)[0] == expected
+
+
+def _segment_ids(backend) -> set[str]:
+    with backend._searcher() as searcher:
+        return {reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()}
+
+
+def _hot_files(backend) -> set[str]:
+    folder = backend._generations.current().storage.folder
+    return {path.name.removesuffix(hot_postings.EXTENSION) for path in Path(folder).glob("*" + hot_postings.EXTENSION)}
+
+
+def test_every_segment_has_its_decoded_words_and_merged_segments_lose_theirs(tmp_path, monkeypatch):
+    monkeypatch.setattr(hot_postings, "MIN_POSTINGS", 1)
+    backend = WhooshBackend(tmp_path / "index")
+    seen = set()
+    for batch in range(12):  # enough commits for Whoosh to merge small segments
+        backend.index(thread_doc(n, f"printer {n}", "paper jam") for n in range(batch * 5 + 1, batch * 5 + 6))
+        seen |= _segment_ids(backend)
+        assert _hot_files(backend) == _segment_ids(backend)
+    assert len(seen) > len(_segment_ids(backend)), "no segment was merged away: the test proves nothing"
+    with backend._searcher() as searcher:
+        reader = searcher.reader()
+        (segment_reader, _), *_ = reader.leaf_readers()
+        btext = searcher.schema["title"].to_bytes("printer")
+        ids, _weights = hot_postings.read(searcher._ix.storage.folder, segment_reader.segment().segment_id(),
+                                          "title", btext)
+        assert list(ids) == [docnum for docnum in segment_reader.postings("title", btext).all_ids()]
+    backend.close()
+
+
+def test_a_damaged_or_missing_file_means_decoding_the_blocks(backend):
+    expected = backend.query(SearchQuery("printer jam", per_page=50))
+    folder = backend._generations.current().storage.folder
+    files = sorted(Path(folder).glob("*" + hot_postings.EXTENSION))
+    assert files
+    files[0].write_bytes(b"not what it was")
+    for path in files[1:]:
+        path.unlink()
+    hot_postings.forget_headers()
+    with word_scoring._postings_lock:
+        word_scoring._postings_cache.clear()
+    backend._pages = None
+    assert backend.query(SearchQuery("printer jam", per_page=50)) == expected
