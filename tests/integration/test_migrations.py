@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
+from sqlalchemy.schema import CreateIndex
 
 from app.extensions import db
 import app.models  # noqa: F401  (registers every table on db.metadata)
@@ -52,3 +54,26 @@ def test_hot_filters_have_indexes(tmp_path):
         names = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type='index'"))}
     engine.dispose()
     assert {"ix_threads_status_sla_due_at", "ix_threads_category_last_activity", "ix_threads_author_id"} <= names
+
+
+def test_search_gin_indexes_keep_no_pending_list(database_url):
+    """Searches never scan unmerged entries: both migrations and the models turn GIN's fastupdate off."""
+    if not database_url.startswith("postgres"):
+        pytest.skip("GIN indexes exist on PostgreSQL only")
+    fresh, drop = _fresh_postgres(database_url.rsplit("/", 1)[0] + "/test")
+    try:
+        schema_drift(fresh)
+        engine = create_engine(normalise_database_url(fresh))
+        with engine.connect() as connection:
+            options = dict(connection.execute(text(
+                "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+                "('ix_search_documents_vector', 'ix_search_documents_head_vector')")).all())
+            created = db.metadata.tables["search_documents"]
+            statements = [str(CreateIndex(index).compile(dialect=connection.dialect)) for index in created.indexes
+                          if index.name in options]
+        engine.dispose()
+    finally:
+        drop()
+    assert options == {name: ["fastupdate=off"] for name in ("ix_search_documents_vector",
+                                                             "ix_search_documents_head_vector")}
+    assert len(statements) == 2 and all("WITH (fastupdate = off)" in statement for statement in statements)
