@@ -229,7 +229,8 @@ class Report:
             f"- command: `{' '.join(['.venv/bin/python', 'bench/forum_bench.py', *self.argv])}` "
             f"(under `nice -n {os.nice(0)}`)",
             f"- {args.threads:,} threads × {args.answers} answers, {self.seed_summary}",
-            f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} (PEERDESK_CONFIG=production, "
+            f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} "
+            f"--worker-connections {GUNICORN_THREADS} (PEERDESK_CONFIG=production, "
             f"page cache in {'Redis' if args.page_cache_url else 'each worker’s memory'}); "
             f"wrk -t2 -c{args.connections} -d{args.duration} --latency after a {args.warmup} warm-up, random ids; "
             f"{len(self.runs)} runs, each with freshly started servers (empty cache); medians below",

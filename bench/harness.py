@@ -119,10 +119,15 @@ def worker_memory_mib(master_pid: int) -> tuple[float, float]:
 @contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], name: str, ready_path: str = "/",
              pythonpath: Path | None = None) -> Iterator[ServerUrl]:
-    """Serve `app_spec` as production would (gthread, 2 workers × 8 threads); yields the base URL."""
+    """Serve `app_spec` as production would (gthread, 2 workers × 8 threads); yields the base URL.
+
+    Each worker accepts at most as many connections as it has threads, so wrk's keep-alive
+    connections split evenly instead of most landing on whichever worker woke first (bench/README.md).
+    """
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(GUNICORN_WORKERS),
-               "--threads", str(GUNICORN_THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+               "--threads", str(GUNICORN_THREADS), "--worker-connections", str(GUNICORN_THREADS),
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
     if pythonpath:
         command += ["--pythonpath", str(pythonpath)]
     WORK_DIR.mkdir(parents=True, exist_ok=True)
