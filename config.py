@@ -109,7 +109,7 @@ class Config:
     LANGUAGES = ["en", "de"]
     PAGE_CACHE_ENABLED = True
     PAGE_CACHE_URL = ""
-    PAGE_CACHE_MAX_MB = 16.0
+    PAGE_CACHE_MAX_MB = 8.0
     PAGE_CACHE_SECONDS = 60
     PAGE_CACHE_GENERATIONS_FILE = str(INSTANCE_DIR / "pagecache.generations")
     PAGE_CACHE_IGNORED_COOKIES = ["pd_visitor", "peerdesk_route"]

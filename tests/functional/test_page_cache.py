@@ -5,6 +5,7 @@ the very next visitor request must show it; the cache's own counters
 prove the page was a hit before, so a test passing with the cache
 accidentally off is impossible.
 """
+import gzip
 import os
 import subprocess
 import sys
@@ -131,6 +132,36 @@ def test_entries_expire_so_relative_times_stay_true(forum, visitor, cached_app):
     cached_get(visitor, "/")
     clock.FrozenClock(clock.now() + timedelta(seconds=cached_app.config["PAGE_CACHE_SECONDS"] + 1))
     fresh_get(visitor, "/")
+
+
+def test_pages_are_stored_compressed_and_sent_compressed_to_who_accepts_it(forum, visitor, cached_app):
+    path = f"/threads/{forum.thread_id}"
+    plain = visitor.get(path)
+    assert plain.headers["X-Page-Cache"] == "miss" and "Content-Encoding" not in plain.headers
+    assert "Accept-Encoding" in plain.headers["Vary"] and "Cookie" in plain.headers["Vary"]
+    compressed = visitor.get(path, headers={"Accept-Encoding": "br, gzip;q=0.8"})
+    assert compressed.headers["X-Page-Cache"] == "hit" and compressed.headers["Content-Encoding"] == "gzip"
+    assert int(compressed.headers["Content-Length"]) == len(compressed.data) < len(plain.data) / 2
+    assert gzip.decompress(compressed.data) == plain.data
+    assert "Accept-Encoding" in compressed.headers["Vary"]
+    for refused in ({}, {"Accept-Encoding": "gzip;q=0"}, {"Accept-Encoding": "identity"}):
+        inflated = visitor.get(path, headers=refused)
+        assert inflated.headers["X-Page-Cache"] == "hit" and "Content-Encoding" not in inflated.headers
+        assert inflated.data == plain.data and int(inflated.headers["Content-Length"]) == len(plain.data)
+    head = visitor.head(path, headers={"Accept-Encoding": "gzip"})
+    assert head.data == b"" and head.headers["Content-Length"] == compressed.headers["Content-Length"]
+    assert cached_app.extensions["pagecache"].stats()["bytes"] < len(plain.data)
+
+
+def test_a_page_stored_before_compression_is_served_as_stored():
+    from app.pagecache.middleware import _as_accepted
+    from app.pagecache.stores import Entry
+
+    old = Entry.loads(b'[[1, 2], 9.5, "200 OK", [["Content-Length", "5"]]]\nhello')
+    assert old.encoding == "" and old.body == b"hello"
+    assert _as_accepted(old, {"HTTP_ACCEPT_ENCODING": "gzip"}) == ([("Content-Length", "5")], b"hello")
+    new = Entry.loads(Entry((1,), 9.5, "200 OK", [], gzip.compress(b"hello"), "gzip").dumps())
+    assert _as_accepted(new, {}) == ([("Content-Length", "5")], b"hello")
 
 
 # -- never for someone with an identity ----------------------------------------------------------------------
