@@ -209,9 +209,6 @@ def app_environment(run_dir: Path, public_url: str, database_url: str, redis_url
         "FORCE_HTTPS": "false",
         "SESSION_COOKIE_SECURE": "false",
         "REMEMBER_COOKIE_SECURE": "false",
-        # glibc gives each thread's first allocations an arena of its own (up to 8 per
-        # core); two keep a process 15-20 MiB smaller under load (bench/results/deploy-soak.md).
-        "MALLOC_ARENA_MAX": "2",
         **extra,
     }
 
