@@ -118,15 +118,16 @@ def worker_memory_mib(master_pid: int) -> tuple[float, float]:
 
 @contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], name: str, ready_path: str = "/",
-             pythonpath: Path | None = None) -> Iterator[ServerUrl]:
+             pythonpath: Path | None = None, connections_per_worker: int = GUNICORN_THREADS) -> Iterator[ServerUrl]:
     """Serve `app_spec` as production would (gthread, 2 workers × 8 threads); yields the base URL.
 
     Each worker accepts at most as many connections as it has threads, so wrk's keep-alive
-    connections split evenly instead of most landing on whichever worker woke first (bench/README.md).
+    connections split evenly instead of most landing on whichever worker woke first (bench/README.md);
+    a bench loading with fewer connections caps it lower (`connections_per_worker`).
     """
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(GUNICORN_WORKERS),
-               "--threads", str(GUNICORN_THREADS), "--worker-connections", str(GUNICORN_THREADS),
+               "--threads", str(GUNICORN_THREADS), "--worker-connections", str(connections_per_worker),
                "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
     if pythonpath:
         command += ["--pythonpath", str(pythonpath)]

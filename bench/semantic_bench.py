@@ -268,6 +268,7 @@ def main(argv=None) -> int:
         env = search_environment(database_url)
         bare_paths = [f"/threads/{rng.randint(1, args.threads)}" for _ in range(1000)]
         rows, memory = [], {}
+        per_worker = max(1, args.connections // GUNICORN_WORKERS)  # one connection per worker, as the note above says
 
         def load(label, base_url, paths, number):
             expect_ok(base_url + paths[0])
@@ -279,18 +280,20 @@ def main(argv=None) -> int:
             rows.append((label, result, p95))
 
         load_before = os.getloadavg()[0]
-        with gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR) as bare:
+        with gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR,
+                      connections_per_worker=per_worker) as bare:
             load("bare Flask: one query + one template (before)", bare, bare_paths, 0)
         for number, semantic in enumerate(("off", "on"), start=1):
             server_env = {**env, "SEARCH_SEMANTIC": semantic}
-            with gunicorn("wsgi:app", server_env, f"peerdesk-semantic-{semantic}",
-                          ready_path="/api/v1/search?q=warm") as peerdesk:
+            with gunicorn("wsgi:app", server_env, f"peerdesk-semantic-{semantic}", ready_path="/api/v1/search?q=warm",
+                          connections_per_worker=per_worker) as peerdesk:
                 load(f"`/api/v1/search/similar`, SEARCH_SEMANTIC={semantic}", peerdesk, queries["similar"],
                      number * 10)
                 load(f"`/api/v1/search` two words, SEARCH_SEMANTIC={semantic}", peerdesk, queries["search"],
                      number * 10 + 1)
                 memory[semantic] = worker_memory_mib(peerdesk.pid)
-        with gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR) as bare:
+        with gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR,
+                      connections_per_worker=per_worker) as bare:
             load("bare Flask: one query + one template (after)", bare, bare_paths, 99)
     baseline = (rows[0][1].requests_per_second + rows[-1][1].requests_per_second) / 2
     similar_on = next(p95 for label, _, p95 in rows if "similar" in label and label.endswith("=on"))
@@ -308,7 +311,8 @@ def main(argv=None) -> int:
             f"second**; all {args.threads:,} threads would take about {args.threads / rate / 3600:.1f} h at this load "
             f"({args.threads / cpu_rate / 3600:.1f} h of one core), in `flask search reindex` or the idle indexer. "
             "The other threads' vectors are perturbed copies of the measured ones"]),
-        f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS}, PEERDESK_CONFIG=production; "
+        f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} --worker-connections "
+        f"{max(1, args.connections // GUNICORN_WORKERS)}, PEERDESK_CONFIG=production; "
         f"wrk -t2 -c{args.connections} -d{args.duration} after a {args.warmup} warm-up; {QUERIES:,} different "
         "titles/searches per row, each with a random number, so every request embeds its text",
         "- Memory of the larger worker after its load (RSS / PSS, MiB): SEARCH_SEMANTIC=off "
