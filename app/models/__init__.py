@@ -30,7 +30,8 @@ from app.models.moderation import (
     user_key,
 )
 from app.models.knowledge import DeflectionEvent, HelpfulVote
-from app.models.notifications import EmailConfirmation, MailMessage, NotificationPreference, ThreadFollow, UsedToken
+from app.models.notifications import (EmailConfirmation, MailMessage, MilestoneNotice, NotificationPreference,
+                                      ThreadFollow, UsedToken)
 from app.models.reputation import BadgeAward, ReputationEvent, VisitDay
 from app.models.search import SearchDocument, SearchOutbox, SearchWord
 from app.models.semantic import ThreadVector
@@ -52,5 +53,5 @@ __all__ = [
     "LoginSession", "Notification", "Role", "STAFF_ROLES",
     "SearchDocument", "SearchOutbox", "SearchWord", "StaffNote", "StaffRequest", "Tag", "Thread", "ThreadEvent", "ThreadStatus", "ThreadVector", "User", "Visibility", "Vote",
     "announcement_categories", "department_members", "thread_tags",
-    "EmailConfirmation", "MailMessage", "NotificationPreference", "ThreadFollow", "UsedToken",
+    "EmailConfirmation", "MailMessage", "MilestoneNotice", "NotificationPreference", "ThreadFollow", "UsedToken",
 ]

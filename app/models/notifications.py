@@ -21,6 +21,17 @@ class ThreadFollow(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+class MilestoneNotice(db.Model):
+    """A reputation milestone a member was told of. The key is what keeps "told once" true when two
+    notification workers handle two of the member's votes at the same moment: each first claims the
+    milestone here, and the second claim finds the first (it waits for it on PostgreSQL)."""
+
+    __tablename__ = "milestone_notices"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    milestone: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
 class NotificationPreference(db.Model):
     """How a user hears about one kind: app, email (at once), digest (app + daily mail) or off.
 

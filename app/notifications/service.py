@@ -14,11 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from app import clock, events, policy
 from app.extensions import db
-from app.models import (Announcement, Answer, Category, Department, DomainEvent, Notification,
+from app.models import (Announcement, Answer, Category, Department, DomainEvent, MilestoneNotice, Notification,
                         NotificationPreference, Thread, ThreadEvent, ThreadFollow, User)
 from app.notifications import kinds
 
@@ -182,9 +184,18 @@ def _milestone_notices(user_id, thread_id: int | None) -> list[Notice]:
         return []
     told = [(detail or {}).get("milestone") or 0 for detail in db.session.scalars(select(Notification.detail).where(
         Notification.user_id == user_id, Notification.kind == "reputation_milestone"))]
-    if max(told, default=0) >= reached:
+    if max(told, default=0) >= reached or not _claim_milestone(user_id, reached):
         return []
     return [Notice(user_id, "reputation_milestone", thread_id, {"milestone": reached})]
+
+
+def _claim_milestone(user_id: int, milestone: int) -> bool:
+    """Whether this transaction is the one to tell of the milestone: the notification rows of another
+    worker's transaction are invisible until it commits, its claim is not (a duplicate key)."""
+    dialect_insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claimed = db.session.execute(dialect_insert(MilestoneNotice).values(user_id=user_id, milestone=milestone)
+                                 .on_conflict_do_nothing().returning(MilestoneNotice.user_id))
+    return claimed.first() is not None
 
 
 def notices_for(event: DomainEvent) -> list[Notice]:

@@ -170,6 +170,25 @@ def test_reputation_milestones_are_told_once_each(app, world, make):
     assert milestones() == [("bob", 10), ("bob", 50)]
 
 
+def test_two_votes_handled_at_once_tell_a_milestone_once(app, world, make):
+    """Two workers each see the other's notification only after it commits; the claim is seen at once."""
+    from sqlalchemy import update
+
+    from app.models import DomainEvent
+    from app.notifications import service
+
+    thread_id = make.thread(world["alice"])
+    with app.app_context():
+        bob_id = world["bob"].id
+        db.session.execute(update(User).where(User.id == bob_id).values(reputation=12))
+        votes = [DomainEvent(kind="voted", thread_id=thread_id, actor_id=voter.id, payload={"author_id": bob_id})
+                 for voter in (world["alice"], world["sam"])]
+        told = [notice for event in votes for notice in service.notices_for(event)
+                if notice.kind == "reputation_milestone"]
+        db.session.rollback()
+    assert [(notice.user_id, notice.detail) for notice in told] == [(bob_id, {"milestone": 10})]
+
+
 def statuses(app) -> list[tuple[str, str]]:
     with app.app_context():
         return sorted((user, (detail or {}).get("status")) for user, detail in db.session.execute(
