@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -67,8 +67,16 @@ def unfollow(user_id: int, thread_id: int) -> None:
 
 
 def is_following(user_id: int, thread_id: int) -> bool:
-    return bool(db.session.scalar(select(ThreadFollow.following).where(
-        ThreadFollow.user_id == user_id, ThreadFollow.thread_id == thread_id)))
+    return bool(db.session.connection().scalar(_FOLLOWING, {"user_id": user_id, "thread_id": thread_id}))
+
+
+# Core statements built once: every signed-in page asks these (the bell, the follow button), and the ORM's
+# execution path cost more than the indexed lookups themselves.
+_FOLLOWS, _NOTIFICATIONS = ThreadFollow.__table__, Notification.__table__
+_FOLLOWING = select(_FOLLOWS.c.following).where(_FOLLOWS.c.user_id == bindparam("user_id"),
+                                                _FOLLOWS.c.thread_id == bindparam("thread_id"))
+_UNREAD = select(func.count(_NOTIFICATIONS.c.id)).where(_NOTIFICATIONS.c.user_id == bindparam("user_id"),
+                                                        _NOTIFICATIONS.c.read_at.is_(None))
 
 
 def followers(thread_id: int) -> list[int]:
@@ -347,8 +355,7 @@ def for_user(user_id: int, page: int = 1, per_page: int = 20):
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return db.session.connection().scalar(_UNREAD, {"user_id": user_id}) or 0
 
 
 def mark_read(user_id: int, ids: list[int] | None = None) -> int:
