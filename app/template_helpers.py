@@ -128,6 +128,31 @@ def cached_user_link(user) -> Markup:
 _USER_LINKS: dict[tuple, Markup] = {}
 
 
+def cached_field(field, preview: bool = False, **attrs) -> Markup:
+    """`field(f, …)` of macros/forms.html for an empty field without errors, rendered once per language.
+
+    The answer editor under every thread is such a field on every member's view, and the macro with
+    the WTForms widget behind it cost about a tenth of the page. The key holds what the macro and the
+    widget read (translated label, help text and preview strings, validators' flags, attributes); a
+    field with text or errors shows what the member typed or did wrong, so it is rendered every time.
+    """
+    macros = current_app.jinja_env.get_template("macros/forms.html").module
+    if field.errors or field.data not in (None, "") or not has_request_context():
+        return Markup(macros.field(field, preview=preview, **attrs))
+    key = (str(get_locale()), request.script_root, type(field), field.id, field.name, str(field.label.text),
+           str(field.description), tuple(sorted(vars(field.flags).items())),
+           tuple(sorted((field.render_kw or {}).items())), preview, tuple(sorted(attrs.items())))
+    html = _FIELDS.get(key)
+    if html is None:
+        if len(_FIELDS) >= _MEMO_LIMIT:
+            _FIELDS.clear()
+        html = _FIELDS[key] = Markup(macros.field(field, preview=preview, **attrs))
+    return html
+
+
+_FIELDS: dict[tuple, Markup] = {}
+
+
 def url_with(**changes) -> str:
     """The current page's URL with some query arguments changed (pagination, filters)."""
     args = request.args.to_dict()
@@ -146,6 +171,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = cached_url_for
     app.jinja_env.globals["moment_tag"] = moment
     app.jinja_env.globals["cached_user_link"] = cached_user_link
+    app.jinja_env.globals["cached_field"] = cached_field
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["endpoints"] = frozenset(app.view_functions)
     from app.events.relay import latest_id
