@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from babel.dates import format_timedelta as babel_format_timedelta
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_datetime, get_locale
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from app import clock, i18n
 
@@ -128,6 +129,34 @@ def cached_user_link(user) -> Markup:
 _USER_LINKS: dict[tuple, Markup] = {}
 
 
+def cached_vote_widget(score: int, my_vote: int, action: str | None, can_vote: bool, up_label: str,
+                       down_label: str) -> Markup:
+    """The voting arrows of a post (`render_vote_widget` in macros/forum.html), rendered once per state.
+
+    A thread page shows one per post, each a macro call with a dozen expressions, and the HTML differs
+    only by score, the member's vote, the labels and the language. The per-post action URL and the
+    per-session CSRF token go in by string replacement, escaped as the macro would escape them.
+    """
+    key = (str(get_locale()), score, my_vote, bool(can_vote), str(up_label), str(down_label))
+    html = _VOTE_WIDGETS.get(key)
+    if html is None:
+        if len(_VOTE_WIDGETS) >= _MEMO_LIMIT:
+            _VOTE_WIDGETS.clear()
+        macros = current_app.jinja_env.get_template("macros/forum.html").module
+        html = _VOTE_WIDGETS[key] = str(macros.render_vote_widget(
+            score, my_vote, _ACTION_PLACEHOLDER if can_vote else None, can_vote, up_label, down_label,
+            _TOKEN_PLACEHOLDER))
+    if can_vote:
+        html = html.replace(_ACTION_PLACEHOLDER, escape(action)).replace(_TOKEN_PLACEHOLDER, escape(generate_csrf()))
+    return Markup(html)
+
+
+#: Stand-ins that HTML escaping leaves alone and no label, URL or token contains.
+_ACTION_PLACEHOLDER = "peerdesk-placeholder-action"
+_TOKEN_PLACEHOLDER = "peerdesk-placeholder-token"
+_VOTE_WIDGETS: dict[tuple, str] = {}
+
+
 def cached_field(field, preview: bool = False, **attrs) -> Markup:
     """`field(f, …)` of macros/forms.html for an empty field without errors, rendered once per language.
 
@@ -172,6 +201,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["moment_tag"] = moment
     app.jinja_env.globals["cached_user_link"] = cached_user_link
     app.jinja_env.globals["cached_field"] = cached_field
+    app.jinja_env.globals["cached_vote_widget"] = cached_vote_widget
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["endpoints"] = frozenset(app.view_functions)
     from app.events.relay import latest_id
