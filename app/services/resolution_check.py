@@ -11,7 +11,7 @@ closed; when the member is not the asker, the asker must agree first, so
 nobody escalates someone else's question over their head.
 """
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, select
+from sqlalchemy import bindparam, case, delete, select
 
 from app import clock, events
 from app.domain.timeline_kinds import EventKind
@@ -98,6 +98,20 @@ def can_ask_staff(user: User | None, thread: Thread) -> bool:
 
 def pending_request(thread: Thread) -> StaffRequest | None:
     return db.session.get(StaffRequest, thread.id)
+
+
+def requester_name(thread) -> str | None:
+    """Who suggested asking staff while the asker has not answered yet, or None.
+
+    A member's thread page asks this on most open threads once the community window has closed.
+    One Core select with the name: the entity and its lazy `requested_by` took two ORM round trips.
+    """
+    return db.session.connection().scalar(_REQUESTER_NAME, {"thread_id": thread.id})
+
+
+_REQUESTER_NAME = (select(User.__table__.c.username)
+                   .join(StaffRequest.__table__, StaffRequest.__table__.c.requested_by_id == User.__table__.c.id)
+                   .where(StaffRequest.__table__.c.thread_id == bindparam("thread_id")))
 
 
 def ask_staff(member: User, thread: Thread) -> str:

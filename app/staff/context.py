@@ -96,9 +96,9 @@ class ThreadPanel:
         self.check_pending = resolution_check.check_pending(thread, self.user)
         # While the resolution check is open, its "No" is the way to staff; one prompt at a time.
         self.can_ask_staff = resolution_check.can_ask_staff(self.user, thread) and not self.check_pending
-        self.staff_request = (resolution_check.pending_request(thread)
-                              if self.user and (self.can_ask_staff or self.is_asker) and not thread.needs_staff
-                              else None)
+        self.staff_requester = (resolution_check.requester_name(thread)
+                                if self.user and (self.can_ask_staff or self.is_asker) and not thread.needs_staff
+                                else None)
         if self.is_staff:
             self.notes = staff_notes.thread_notes(thread.id)
             self.customer = staff_notes.customer_context(thread.author, exclude_thread_id=thread.id)
@@ -111,7 +111,7 @@ class ThreadPanel:
 
     @property
     def visible(self) -> bool:
-        return self.is_staff or self.check_pending or self.can_ask_staff or self.staff_request is not None
+        return self.is_staff or self.check_pending or self.can_ask_staff or self.staff_requester is not None
 
 
 @bp.app_template_global("staff_panel")
