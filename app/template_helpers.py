@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta as babel_format_timedelta
 from flask import Flask, current_app, has_request_context, request, url_for
+from flask.globals import _cv_app, _cv_request
 from flask_babel import format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -22,6 +23,24 @@ _THRESHOLD = 0.85
 _MEMO_LIMIT = 8192
 
 
+def locale_name() -> str:
+    """The request's language ("de"), read where Flask-Babel keeps the Locale it chose.
+
+    The memo keys below start with it, and a page builds a few dozen of them: `str(get_locale())`
+    reads `g` through its proxy and formats the Locale again each time. The name is kept beside the
+    Locale it belongs to, so `force_locale` (a mail in the recipient's language) gets its own.
+    """
+    app_context = _cv_app.get(None)
+    babel = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    locale = getattr(babel, "babel_locale", None)
+    if locale is None:  # not chosen yet in this context, or no context at all
+        return str(get_locale())
+    named = getattr(babel, "peerdesk_locale_name", None)
+    if named is None or named[0] is not locale:
+        named = babel.peerdesk_locale_name = (locale, str(locale))
+    return named[1]
+
+
 def time_ago(moment: datetime | None) -> str:
     """"3 minutes ago", "in 2 hours": Babel's wording, looked up by what Babel's wording depends on.
 
@@ -33,7 +52,7 @@ def time_ago(moment: datetime | None) -> str:
         return ""
     seconds = (moment - clock.now()).total_seconds()
     minutes = round(seconds / 60) or (0 if seconds == 0 else (1 if seconds > 0 else -1))
-    key = (str(get_locale()), *_babel_bucket(minutes))
+    key = (locale_name(), *_babel_bucket(minutes))
     text = _TIME_AGO.get(key)
     if text is None:
         if len(_TIME_AGO) >= _MEMO_LIMIT:
@@ -75,9 +94,10 @@ def cached_url_for(endpoint: str, **values) -> str:
     the blueprint, external URLs on the host, a template rendered outside a request has no script
     root: those go to `url_for` every time.
     """
-    if endpoint.startswith(".") or "_external" in values or "_scheme" in values or not has_request_context():
+    request_context = _cv_request.get(None)  # not the `request` proxy: forty calls a page
+    if endpoint.startswith(".") or "_external" in values or "_scheme" in values or request_context is None:
         return url_for(endpoint, **values)
-    root = request.script_root
+    root = request_context.request.script_root
     if len(values) == 1:
         (name, value), = values.items()
         if type(value) is int and value > 0:
@@ -115,7 +135,7 @@ def cached_user_link(user) -> Markup:
     """
     if not has_request_context():  # a template rendered by a job: no request to memoise against
         return Markup(current_app.jinja_env.get_template("macros/forum.html").module.render_user_link(user))
-    key = (str(get_locale()), request.script_root, user.id, user.username, user.role, user.reputation,
+    key = (locale_name(), request.script_root, user.id, user.username, user.role, user.reputation,
            user.gold_badges, user.silver_badges, user.bronze_badges, user.deleted_at is None)
     html = _USER_LINKS.get(key)
     if html is None:
@@ -137,7 +157,7 @@ def cached_vote_widget(score: int, my_vote: int, action: str | None, can_vote: b
     only by score, the member's vote, the labels and the language. The per-post action URL and the
     per-session CSRF token go in by string replacement, escaped as the macro would escape them.
     """
-    key = (str(get_locale()), score, my_vote, bool(can_vote), str(up_label), str(down_label))
+    key = (locale_name(), score, my_vote, bool(can_vote), str(up_label), str(down_label))
     html = _VOTE_WIDGETS.get(key)
     if html is None:
         if len(_VOTE_WIDGETS) >= _MEMO_LIMIT:
@@ -168,7 +188,7 @@ def cached_field(field, preview: bool = False, **attrs) -> Markup:
     macros = current_app.jinja_env.get_template("macros/forms.html").module
     if field.errors or field.data not in (None, "") or not has_request_context():
         return Markup(macros.field(field, preview=preview, **attrs))
-    key = (str(get_locale()), request.script_root, type(field), field.id, field.name, str(field.label.text),
+    key = (locale_name(), request.script_root, type(field), field.id, field.name, str(field.label.text),
            str(field.description), tuple(sorted(vars(field.flags).items())),
            tuple(sorted((field.render_kw or {}).items())), preview, tuple(sorted(attrs.items())))
     html = _FIELDS.get(key)
@@ -202,7 +222,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["cached_user_link"] = cached_user_link
     app.jinja_env.globals["cached_field"] = cached_field
     app.jinja_env.globals["cached_vote_widget"] = cached_vote_widget
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["current_locale"] = locale_name
     app.jinja_env.globals["endpoints"] = frozenset(app.view_functions)
     from app.events.relay import latest_id
 
