@@ -171,10 +171,30 @@ def cached_vote_widget(score: int, my_vote: int, action: str | None, can_vote: b
     return Markup(html)
 
 
+def cached_action_form(macro, action: str) -> Markup:
+    """A post's form from `macro(action, id_suffix, token)`, rendered once per language and macro.
+
+    For macros whose HTML depends on nothing else (the flag form: the same `<details>` with its
+    `<select>` under every post). The action URL, the element ids made from it and the CSRF token
+    go in by string replacement, escaped as the macro would escape them.
+    """
+    key = (locale_name(), macro.name)
+    html = _ACTION_FORMS.get(key)
+    if html is None:
+        if len(_ACTION_FORMS) >= _MEMO_LIMIT:
+            _ACTION_FORMS.clear()
+        html = _ACTION_FORMS[key] = str(macro(_ACTION_PLACEHOLDER, _ID_PLACEHOLDER, _TOKEN_PLACEHOLDER))
+    return Markup(html.replace(_ACTION_PLACEHOLDER, escape(action))
+                  .replace(_ID_PLACEHOLDER, escape(action.replace("/", "-")))
+                  .replace(_TOKEN_PLACEHOLDER, escape(generate_csrf())))
+
+
 #: Stand-ins that HTML escaping leaves alone and no label, URL or token contains.
 _ACTION_PLACEHOLDER = "peerdesk-placeholder-action"
+_ID_PLACEHOLDER = "peerdesk-placeholder-id"
 _TOKEN_PLACEHOLDER = "peerdesk-placeholder-token"
 _VOTE_WIDGETS: dict[tuple, str] = {}
+_ACTION_FORMS: dict[tuple, str] = {}
 
 
 def cached_field(field, preview: bool = False, **attrs) -> Markup:
@@ -222,6 +242,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["cached_user_link"] = cached_user_link
     app.jinja_env.globals["cached_field"] = cached_field
     app.jinja_env.globals["cached_vote_widget"] = cached_vote_widget
+    app.jinja_env.globals["cached_action_form"] = cached_action_form
     app.jinja_env.globals["current_locale"] = locale_name
     app.jinja_env.globals["endpoints"] = frozenset(app.view_functions)
     from app.events.relay import latest_id
