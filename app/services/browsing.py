@@ -3,7 +3,7 @@ import math
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, select, true
+from sqlalchemy import bindparam, case, func, select, true, union_all
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from app import policy
@@ -148,13 +148,18 @@ _THREAD_BY_ID = (
 
 
 # Three columns in Core, not Vote entities: the page reads each vote once, and building ORM objects
-# for them was a fifth of a member's thread page outside the template.
+# for them was a fifth of a member's thread page outside the template. Two index lookups joined by
+# UNION ALL, not one WHERE with OR: SQLite answered the OR by reading every vote the member ever cast
+# (0.55 ms for 700 votes, growing with each vote), the union by probing (user, thread) and
+# (user, answer) for this thread's answers (8 µs).
 _VOTES, _ANSWERS = Vote.__table__, Answer.__table__
-_VIEWER_VOTES = select(_VOTES.c.thread_id, _VOTES.c.answer_id, _VOTES.c.value).where(
-    _VOTES.c.user_id == bindparam("viewer_id"),
-    (_VOTES.c.thread_id == bindparam("thread_id"))
-    | _VOTES.c.answer_id.in_(select(_ANSWERS.c.id).where(_ANSWERS.c.thread_id == bindparam("thread_id"))
-                             .scalar_subquery()))
+_VIEWER_VOTES = union_all(
+    select(_VOTES.c.thread_id, _VOTES.c.answer_id, _VOTES.c.value)
+    .where(_VOTES.c.user_id == bindparam("viewer_id"), _VOTES.c.thread_id == bindparam("thread_id")),
+    select(_VOTES.c.thread_id, _VOTES.c.answer_id, _VOTES.c.value)
+    .where(_VOTES.c.user_id == bindparam("viewer_id"),
+           _VOTES.c.answer_id.in_(select(_ANSWERS.c.id).where(_ANSWERS.c.thread_id == bindparam("thread_id")))),
+)
 
 
 def load_thread(thread_id: int, viewer: User | None = None) -> ThreadView:
