@@ -1,4 +1,5 @@
 """The thread page's memoised pieces (app.template_helpers) say exactly what their uncached forms say."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from app import clock
 from app.extensions import db
 from app.models import User
 from app.template_helpers import cached_url_for, time_ago
+from tests.conftest import AuthActions
 
 #: Every unit boundary Babel rounds at (0.85 of a unit), a little either side, in both directions.
 MINUTES = sorted({sign * value for sign in (1, -1) for value in (
@@ -77,3 +79,56 @@ def test_request_catalogue_follows_force_locale_both_ways(app):
         with force_locale("en"):
             assert render_template_string(template) == "Questions"
         assert render_template_string(template) == "Fragen"
+
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|<meta name="csrf-token" content="([^"]+)"')
+
+
+def _tokens(page: str) -> set[str]:
+    return {first or second for first, second in TOKEN.findall(page)}
+
+
+def test_cached_forms_carry_each_members_own_token_and_language(app, make):
+    """Vote arrows and flag forms are rendered once per language: the token, URL and ids are each page's own."""
+    make.category("printers")
+    alice, bob, carla = make.user("alice"), make.user("bob"), make.user("carla")
+    with app.app_context():
+        for member in (bob, carla):  # flagging needs trust level 1
+            user = db.session.get(User, member.id)
+            user.trust_level, user.trust_level_locked = 1, True
+        db.session.commit()
+    thread_id = make.thread(alice)
+    answer_id = make.answer(alice, thread_id)
+    pages = {}
+    for member, language in ((bob, "en"), (carla, "de")):
+        browser = app.test_client()
+        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        AuthActions(browser).login(member.username)
+        pages[language] = browser.get(f"/threads/{thread_id}").get_data(as_text=True)
+    english, german = pages["en"], pages["de"]
+    assert len(_tokens(english)) == 1 and len(_tokens(german)) == 1 and _tokens(english) != _tokens(german)
+    assert english.count('class="vote-form"') == german.count('class="vote-form"') == 2
+    assert english.count('class="flag-box"') == german.count('class="flag-box"') == 2
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        upvote_de = str(render_template_string("{{ _('Upvote this answer') }}"))
+    assert "Upvote this answer" in english and upvote_de in german and "Upvote this answer" not in german
+    for page in (english, german):
+        assert f'<form method="post" action="/answers/{answer_id}/flag" class="stacked-form flag-form">' in page
+        assert f'id="flag-reason--answers-{answer_id}-flag"' in page
+        assert f'id="flag-text--threads-{thread_id}-flag"' in page
+        assert f'action="/answers/{answer_id}/vote"' in page and f'action="/threads/{thread_id}/vote"' in page
+
+
+def test_answer_editor_memo_never_shows_someone_elses_text_or_errors(app, client, auth, make):
+    """The empty editor is rendered once per language; a rejected answer is shown as typed, with its error."""
+    make.category("printers")
+    alice, bob = make.user("alice"), make.user("bob")
+    thread_id = make.thread(alice)
+    auth.login("bob")
+    fresh = client.get(f"/threads/{thread_id}").get_data(as_text=True)
+    rejected = client.post(f"/threads/{thread_id}/answers", data={"body": "Too short"})
+    assert rejected.status_code == 400
+    page = rejected.get_data(as_text=True)
+    assert "Too short</textarea>" in page and 'aria-invalid="true"' in page and 'role="alert"' in page
+    again = client.get(f"/threads/{thread_id}").get_data(as_text=True)
+    assert again == fresh and "Too short" not in again and 'aria-invalid' not in again
