@@ -112,6 +112,7 @@ def test_cached_forms_carry_each_members_own_token_and_language(app, make):
     with app.test_request_context("/", headers={"Accept-Language": "de"}):
         upvote_de = str(render_template_string("{{ _('Upvote this answer') }}"))
     assert "Upvote this answer" in english and upvote_de in german and "Upvote this answer" not in german
+    assert "Send flag" in english and "Meldung senden" in german and "Send flag" not in german
     for page in (english, german):
         assert f'<form method="post" action="/answers/{answer_id}/flag" class="stacked-form flag-form">' in page
         assert f'id="flag-reason--answers-{answer_id}-flag"' in page
