@@ -6,6 +6,7 @@ without the migration commands (Alembic is 8 MiB a worker would never use).
 """
 import ctypes
 import ctypes.util
+import gc
 import os
 
 from app import background, create_app
@@ -32,6 +33,11 @@ def _limit_malloc_arenas(arenas: int = 2) -> None:
 _limit_malloc_arenas()
 app = create_app(serving=True)
 background.start(app)
+# What exists now (modules, the app, its routes and models: about 150,000 objects) lives as long as the
+# process. Left to the collector, each full collection walked all of it: 48 ms in which every request
+# thread of the worker stood still, a p99 in itself. Frozen, a full collection walks only what requests
+# made since (bench: member page p99 76 ms against 84-94, list pages 140 against 151-163 ms).
+gc.freeze()
 
 if __name__ == "__main__":
     # Imported here: the semantic store brings numpy, which a gunicorn worker never needs for this line.
