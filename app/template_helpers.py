@@ -23,6 +23,14 @@ _THRESHOLD = 0.85
 _MEMO_LIMIT = 8192
 
 
+def _remember(memo: dict, key, value):
+    """Keep `value` under `key`; a full memo starts over rather than grow or track its oldest entries."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 def locale_name() -> str:
     """The request's language ("de"), read where Flask-Babel keeps the Locale it chose.
 
@@ -55,10 +63,8 @@ def time_ago(moment: datetime | None) -> str:
     key = (locale_name(), *_babel_bucket(minutes))
     text = _TIME_AGO.get(key)
     if text is None:
-        if len(_TIME_AGO) >= _MEMO_LIMIT:
-            _TIME_AGO.clear()
-        text = _TIME_AGO[key] = babel_format_timedelta(timedelta(minutes=minutes), add_direction=True,
-                                                       granularity="minute", locale=key[0])
+        text = _remember(_TIME_AGO, key, babel_format_timedelta(timedelta(minutes=minutes), add_direction=True,
+                                                                granularity="minute", locale=key[0]))
     return text
 
 
@@ -113,9 +119,7 @@ def cached_url_for(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
     path = _PATHS.get(key)
     if path is None:
-        if len(_PATHS) >= _MEMO_LIMIT:
-            _PATHS.clear()
-        path = _PATHS[key] = url_for(endpoint, **values)
+        path = _remember(_PATHS, key, url_for(endpoint, **values))
     return path
 
 
@@ -139,10 +143,8 @@ def cached_user_link(user) -> Markup:
            user.gold_badges, user.silver_badges, user.bronze_badges, user.deleted_at is None)
     html = _USER_LINKS.get(key)
     if html is None:
-        if len(_USER_LINKS) >= _MEMO_LIMIT:
-            _USER_LINKS.clear()
         macros = current_app.jinja_env.get_template("macros/forum.html").module
-        html = _USER_LINKS[key] = Markup(macros.render_user_link(user))
+        html = _remember(_USER_LINKS, key, Markup(macros.render_user_link(user)))
     return html
 
 
@@ -160,12 +162,10 @@ def cached_vote_widget(score: int, my_vote: int, action: str | None, can_vote: b
     key = (locale_name(), score, my_vote, bool(can_vote), str(up_label), str(down_label))
     html = _VOTE_WIDGETS.get(key)
     if html is None:
-        if len(_VOTE_WIDGETS) >= _MEMO_LIMIT:
-            _VOTE_WIDGETS.clear()
         macros = current_app.jinja_env.get_template("macros/forum.html").module
-        html = _VOTE_WIDGETS[key] = str(macros.render_vote_widget(
+        html = _remember(_VOTE_WIDGETS, key, str(macros.render_vote_widget(
             score, my_vote, _ACTION_PLACEHOLDER if can_vote else None, can_vote, up_label, down_label,
-            _TOKEN_PLACEHOLDER))
+            _TOKEN_PLACEHOLDER)))
     if can_vote:
         html = html.replace(_ACTION_PLACEHOLDER, escape(action)).replace(_TOKEN_PLACEHOLDER, escape(generate_csrf()))
     return Markup(html)
@@ -181,9 +181,7 @@ def cached_action_form(macro, action: str) -> Markup:
     key = (locale_name(), macro.name)
     html = _ACTION_FORMS.get(key)
     if html is None:
-        if len(_ACTION_FORMS) >= _MEMO_LIMIT:
-            _ACTION_FORMS.clear()
-        html = _ACTION_FORMS[key] = str(macro(_ACTION_PLACEHOLDER, _ID_PLACEHOLDER, _TOKEN_PLACEHOLDER))
+        html = _remember(_ACTION_FORMS, key, str(macro(_ACTION_PLACEHOLDER, _ID_PLACEHOLDER, _TOKEN_PLACEHOLDER)))
     return Markup(html.replace(_ACTION_PLACEHOLDER, escape(action))
                   .replace(_ID_PLACEHOLDER, escape(action.replace("/", "-")))
                   .replace(_TOKEN_PLACEHOLDER, escape(generate_csrf())))
@@ -213,9 +211,7 @@ def cached_field(field, preview: bool = False, **attrs) -> Markup:
            tuple(sorted((field.render_kw or {}).items())), preview, tuple(sorted(attrs.items())))
     html = _FIELDS.get(key)
     if html is None:
-        if len(_FIELDS) >= _MEMO_LIMIT:
-            _FIELDS.clear()
-        html = _FIELDS[key] = Markup(macros.field(field, preview=preview, **attrs))
+        html = _remember(_FIELDS, key, Markup(macros.field(field, preview=preview, **attrs)))
     return html
 
 

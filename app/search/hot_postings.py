@@ -91,11 +91,15 @@ def _write(reader, fields, decode_blocks, target: Path) -> None:
             offset += len(ids) * 8
     encoded = json.dumps(header, separators=(",", ":")).encode()
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-    with open(temporary, "wb") as out:
-        out.write(MAGIC + struct.pack("<Q", len(encoded)) + encoded)
-        for chunk in chunks:
-            out.write(chunk)
-    os.replace(temporary, target)
+    try:
+        with open(temporary, "wb") as out:
+            out.write(MAGIC + struct.pack("<Q", len(encoded)) + encoded)
+            for chunk in chunks:
+                out.write(chunk)
+        os.replace(temporary, target)
+    except BaseException:  # a full disk, say: leave no half-written file behind (Whoosh never cleans "." files)
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def read(folder: str | None, segment_id: str, fieldname: str, btext: bytes) -> tuple[array, array] | None:

@@ -44,3 +44,15 @@ def test_a_locked_database_answers_503_with_retry_after_and_saves_nothing(busy_a
         assert db.session.scalar(select(func.count(Thread.id))) == 0
     retried = client.post("/api/v1/threads", json=question, headers={"Authorization": f"Bearer {token}"})
     assert retried.status_code == 201
+
+
+def test_each_connection_keeps_the_configured_page_cache(database_url):
+    """SQLITE_CACHE_KIB sizes SQLite's own cache per pooled connection (a server holds one per busy thread)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite setting")
+    app = create_app("testing", {"DATABASE_URL": database_url, "SQLITE_CACHE_KIB": 300, "SEARCH_BACKEND": "null"})
+    with app.app_context():
+        with db.engine.connect() as first, db.engine.connect() as second:
+            sizes = [connection.exec_driver_sql("PRAGMA cache_size").scalar() for connection in (first, second)]
+        db.engine.dispose()
+    assert sizes == [-300, -300]
