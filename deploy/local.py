@@ -16,9 +16,11 @@ them and the process ids, which is all `stop` and the tests need. Nothing
 here imports the app: it starts the app the way an operator would.
 """
 import argparse
+import grp
 import hashlib
 import json
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -261,8 +263,23 @@ def write_nginx_config(run_dir: Path, nginx_port: int, server_ports: list[int]) 
         "UPSTREAM_SERVERS": upstream, "LISTEN": f"127.0.0.1:{nginx_port}",
         "STATIC_ROOT": f"{REPO_ROOT / 'static'}/", "LOG_DIR": str(run_dir / "logs")}))
     main = run_dir / "nginx.conf"
-    main.write_text(render(DEPLOY_DIR / "nginx" / "local.conf", {"WORKERS": "1", "MIME_TYPES": MIME_TYPES}))
+    main.write_text(render(DEPLOY_DIR / "nginx" / "local.conf", {"USER": _worker_user(), "WORKERS": "1",
+                                                                  "MIME_TYPES": MIME_TYPES}))
     return main
+
+
+def _worker_user() -> str:
+    """nginx's `user` line: the checkout's owner when started as root.
+
+    Started by root, nginx hands its workers to `nobody`, who cannot read the static files of a
+    checkout in a private directory (`mktemp -d` makes one, a home directory often is): every
+    stylesheet answered 403. Started by anyone else it cannot switch users, and its workers are that
+    user, who can read their own checkout, which is what the line says then too.
+    """
+    if os.geteuid() != 0:
+        return "# workers run as the user who started nginx"
+    owner = REPO_ROOT.stat()
+    return f"user {pwd.getpwuid(owner.st_uid).pw_name} {grp.getgrgid(owner.st_gid).gr_name};"
 
 
 def _nginx(run_dir: Path, *args: str) -> subprocess.CompletedProcess:
