@@ -224,7 +224,7 @@ def url_with(**changes) -> str:
     args.update({key: value for key, value in changes.items() if value is not None})
     for key in [key for key, value in changes.items() if value is None]:
         args.pop(key, None)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return cached_url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def register(app: Flask) -> None:

@@ -9,12 +9,14 @@ attribute names as the models (`thread.category.slug`, `answer.author.username`,
 `answer.is_staff`), so templates, serializers and `app.policy` read them as
 they read the models. Writes never see these records.
 """
+from functools import lru_cache
+
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, select, true
+from sqlalchemy import bindparam, case, func, select, true
 
 from app import policy
 from app.extensions import db
-from app.models import Answer, Category, Tag, Thread, User, Visibility, thread_tags
+from app.models import Answer, Category, Tag, Thread, ThreadStatus, User, Visibility, thread_tags
 from app.models.user import STAFF_ROLES, Role
 from app.services.errors import NotFound
 
@@ -35,6 +37,12 @@ class Record:
 
     def __init__(self, values):
         self.__dict__.update(values)
+
+
+class ThreadRecord(Record):
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == ThreadStatus.RESOLVED.value
 
 
 class AuthorRecord(Record):
@@ -92,7 +100,7 @@ def thread_record(thread_id: int, viewer=None) -> Record:
     row = connection.execute(_THREAD_BY_ID, {"thread_id": thread_id}).mappings().first()
     if row is None:
         raise NotFound(_("This question does not exist or was removed."))
-    thread = Record(_split(row, "t_", _THREAD_COLUMNS))
+    thread = ThreadRecord(_split(row, "t_", _THREAD_COLUMNS))
     policy.can_see_thread(viewer, thread).enforce()
     thread.category = Record({"id": thread.category_id, "slug": row["c_slug"], "name": row["c_name"]})
     thread.author = AuthorRecord(_split(row, "u_", _AUTHOR_COLUMNS))
@@ -116,3 +124,59 @@ def answer_records(thread, viewer=None) -> list[Record]:
         answer.author = AuthorRecord(_split(row, "u_", _AUTHOR_COLUMNS))
         answers.append(answer)
     return answers
+
+
+#: A list row shows no bodies: the thread page's columns without them.
+_LIST_COLUMNS = tuple(name for name in _THREAD_COLUMNS if name != "body_html")
+_TAGS_OF_THREADS = (select(thread_tags.c.thread_id, _TAGS.c.id, _TAGS.c.name)
+                    .join(thread_tags, thread_tags.c.tag_id == _TAGS.c.id)
+                    .where(thread_tags.c.thread_id.in_(bindparam("thread_ids", expanding=True)))
+                    .order_by(_TAGS.c.name))
+
+
+@lru_cache(maxsize=None)
+def list_statements(order: tuple, by_category: bool, by_status: bool, by_tag: bool, count_limit: int):
+    """The count and the page of a thread list, one pair per sort and combination of filters.
+
+    Built once, with the filter values, the page size and the offset as bound parameters: building
+    and keying these trees again on every list page was 0.8 ms, more than the queries themselves.
+    The page's ids come from the sort index alone; only those rows are then read and joined
+    (skipping rows of the full join cost a table lookup per skipped thread: 200 ms at page 500).
+    """
+    conditions = [_THREADS.c.visibility == Visibility.VISIBLE.value]
+    if by_category:
+        conditions.append(_THREADS.c.category_id == select(_CATEGORIES.c.id)
+                          .where(_CATEGORIES.c.slug == bindparam("category")).scalar_subquery())
+    if by_status:
+        conditions.append(_THREADS.c.status == bindparam("status"))
+    if by_tag:
+        conditions.append(_THREADS.c.id.in_(
+            select(thread_tags.c.thread_id).join(_TAGS, _TAGS.c.id == thread_tags.c.tag_id)
+            .where(_TAGS.c.name == bindparam("tag"))))
+    counted = select(_THREADS.c.id).where(*conditions).limit(count_limit + 1).subquery()
+    page_ids = (select(_THREADS.c.id).where(*conditions).order_by(*order)
+                .limit(bindparam("limit")).offset(bindparam("offset")))
+    rows = (select(*_labelled(_THREADS, _LIST_COLUMNS, "t_"), _CATEGORIES.c.slug.label("c_slug"),
+                   _CATEGORIES.c.name.label("c_name"), *_labelled(_USERS, _AUTHOR_COLUMNS, "u_"))
+            .join(_CATEGORIES, _CATEGORIES.c.id == _THREADS.c.category_id)
+            .join(_USERS, _USERS.c.id == _THREADS.c.author_id)
+            .where(_THREADS.c.id.in_(page_ids.scalar_subquery()))
+            .order_by(*order))
+    return select(func.count()).select_from(counted), rows
+
+
+def thread_list_records(rows) -> list[ThreadRecord]:
+    """List rows (from `list_statements`) as records with category, author and tags, tags in one query."""
+    threads = []
+    for row in rows:
+        thread = ThreadRecord(_split(row, "t_", _LIST_COLUMNS))
+        thread.category = Record({"id": thread.category_id, "slug": row["c_slug"], "name": row["c_name"]})
+        thread.author = AuthorRecord(_split(row, "u_", _AUTHOR_COLUMNS))
+        thread.tags = []
+        threads.append(thread)
+    if threads:
+        by_id = {thread.id: thread for thread in threads}
+        tags = db.session.connection().execute(_TAGS_OF_THREADS, {"thread_ids": list(by_id)})
+        for thread_id, tag_id, name in tags:
+            by_id[thread_id].tags.append(Record({"id": tag_id, "name": name}))
+    return threads
