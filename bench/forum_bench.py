@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/forum_bench.py [--threads 20000] [--answers 5] [--duration 10s] [--runs 3]
                                           [--database sqlite|postgres] [--page-cache-url redis://…]
-                                          [--list-scale 200000]
+                                          [--list-scale 200000] [--server-venv production|current]
 
 Seeds a fresh database, serves Peerdesk and bench/bare_flask.py with the
 same gunicorn settings, loads each endpoint with wrk and prints a Markdown
 table of medians over `--runs` runs (also written to
 bench/results/forum-<database>.md). Each run starts both servers afresh, so
-the page cache starts empty every time. Absolute numbers depend on the
+the page cache starts empty every time. Both servers run from a virtualenv
+with requirements.txt only, as a deployment has them (`--server-venv current`:
+from this interpreter's). Absolute numbers depend on the
 machine; the ratio to bare Flask, measured in the same run, much less.
 With `--list-scale N` it then seeds a second database of N threads and
 compares the thread list on both sizes (bench/results/forum-list-scale-<database>.md).
@@ -22,9 +24,11 @@ import sys
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness import (BENCH_DIR, GUNICORN_THREADS, GUNICORN_WORKERS, REPO_ROOT, LoadResult, bench_database,
-                     expect_ok, gunicorn, markdown_table, production_environment, run_wrk, worker_memory_mib)
+                     expect_ok, gunicorn, markdown_table, production_environment, production_python, run_wrk,
+                     worker_memory_mib)
 
 sys.path.insert(0, str(REPO_ROOT))  # the app package, when run as `python bench/forum_bench.py`
 
@@ -35,6 +39,9 @@ P99_TARGET_MS = 50
 MEMORY_TARGET_MIB = 100
 POPULAR_THREADS = 1_000
 MEMBER_ID = 50
+#: What each `--server-venv` holds, for the results file: worker memory depends on it.
+SERVER_VENVS = {"production": "requirements.txt only, as a deployment installs it",
+                "current": "the bench's own, test requirements included"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--page-cache-url", default="", help="PAGE_CACHE_URL (empty: each worker's memory)")
     parser.add_argument("--list-scale", type=int, default=0,
                         help="also compare the thread list on this many threads (0: skip)")
+    parser.add_argument("--server-venv", choices=tuple(SERVER_VENVS), default="production",
+                        help="serve from a requirements.txt-only virtualenv, or from this interpreter's")
     return parser.parse_args(argv)
+
+
+def server_python(server_venv: str) -> str:
+    return production_python() if server_venv == "production" else sys.executable
+
+
+def shown_path(python: str) -> str:
+    """A path inside the checkout as the README writes it (`.venv/bin/python`), whichever checkout ran."""
+    path = Path(python)
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else python
 
 
 def seed(database_url: str, threads: int, answers: int):
@@ -150,14 +169,15 @@ class RunResult:
     memory_mib: tuple[float, float]
 
 
-def measure(targets: list[Endpoint], env: dict[str, str], args: argparse.Namespace) -> RunResult:
+def measure(targets: list[Endpoint], env: dict[str, str], args: argparse.Namespace, python: str) -> RunResult:
     """Serve both apps at once and load one endpoint at a time: the idle server costs nothing.
 
     Pass the baseline first and last: on a shared machine the two baseline
     figures show how much the background load moved during the run.
     """
-    with gunicorn("wsgi:app", env, "peerdesk", ready_path="/") as peerdesk, \
-            gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR) as bare:
+    with gunicorn("wsgi:app", env, "peerdesk", ready_path="/", python=python) as peerdesk, \
+            gunicorn("bare_flask:app", env, "bare-flask", ready_path="/threads/1", pythonpath=BENCH_DIR,
+                     python=python) as bare:
         if args.page_cache_url:
             import redis
 
@@ -200,6 +220,7 @@ class Report:
     seed_summary: str
     load_before: float
     endpoints: list[Endpoint]
+    server_python: str
     argv: list[str] = field(default_factory=list)
     runs: list[RunResult] = field(default_factory=list)
 
@@ -231,7 +252,9 @@ class Report:
             f"- {args.threads:,} threads × {args.answers} answers, {self.seed_summary}",
             f"- gunicorn -k gthread -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} "
             f"--worker-connections {GUNICORN_THREADS} (PEERDESK_CONFIG=production, "
-            f"page cache in {'Redis' if args.page_cache_url else 'each worker’s memory'}); "
+            f"page cache in {'Redis' if args.page_cache_url else 'each worker’s memory'}), "
+            f"served by `{shown_path(self.server_python)}` ({args.server_venv} virtualenv: "
+            f"{SERVER_VENVS[args.server_venv]}); "
             f"wrk -t2 -c{args.connections} -d{args.duration} --latency after a {args.warmup} warm-up, random ids; "
             f"{len(self.runs)} runs, each with freshly started servers (empty cache); medians below",
             "",
@@ -266,7 +289,7 @@ class Report:
         return "\n".join(lines)
 
 
-def list_scale(args: argparse.Namespace) -> str:
+def list_scale(args: argparse.Namespace, python: str) -> str:
     """The thread list on two sizes, page cache off: its own cost must not grow with the threads."""
     lines = [f"# Thread list against the number of threads ({args.database})", "",
              f"- {time.strftime('%Y-%m-%d %H:%M %Z')}; page cache off, so this is the list's own cost; "
@@ -280,7 +303,7 @@ def list_scale(args: argparse.Namespace) -> str:
             env = server_environment(database_url, args, PAGE_CACHE_ENABLED="false")
             bare = baseline_endpoint(threads)
             pages = [Endpoint("`/`", "peerdesk", "/"), Endpoint("`/?page=N` (1–50)", "peerdesk", "/?page=%d", (1, 50))]
-            runs = [measure([bare, *pages, bare], env, args).results for _ in range(args.runs)]
+            runs = [measure([bare, *pages, bare], env, args, python).results for _ in range(args.runs)]
         for index, endpoint in enumerate(pages, start=1):
             result = median_result([run[index] for run in runs])
             ratios = [run[index].ratio_to(mean_result(run[0], run[-1])) for run in runs]
@@ -293,22 +316,23 @@ def list_scale(args: argparse.Namespace) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     RESULTS_DIR.mkdir(exist_ok=True)
+    python = server_python(args.server_venv)
     with bench_database(args.database, "forum") as database_url:
         print(f"Seeding {args.threads:,} threads × {args.answers} answers into {args.database}…", flush=True)
         seed_report, per_page = seed(database_url, args.threads, args.answers)
         print(seed_report.summary(), flush=True)
         base, pages = baseline_endpoint(args.threads), peerdesk_endpoints(args.threads, per_page)
-        report = Report(args, seed_report.summary(), os.getloadavg()[0], pages,
+        report = Report(args, seed_report.summary(), os.getloadavg()[0], pages, python,
                         argv=sys.argv[1:] if argv is None else argv)
         for number in range(1, args.runs + 1):
             print(f"Run {number}/{args.runs} (load average {os.getloadavg()[0]:.1f})…", flush=True)
-            report.runs.append(measure([base, *pages, base], server_environment(database_url, args), args))
+            report.runs.append(measure([base, *pages, base], server_environment(database_url, args), args, python))
     text = report.markdown()
     output = RESULTS_DIR / f"forum-{args.database}.md"
     output.write_text(text)
     print(f"\n{text}\nWritten to {output.relative_to(REPO_ROOT)}")
     if args.list_scale:
-        text = list_scale(args)
+        text = list_scale(args, python)
         output = RESULTS_DIR / f"forum-list-scale-{args.database}.md"
         output.write_text(text)
         print(f"\n{text}\nWritten to {output.relative_to(REPO_ROOT)}")
