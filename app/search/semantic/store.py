@@ -14,14 +14,19 @@ the process's ``Neighbours``. That copy follows the table by its ``revision``
 column: at most every SEARCH_SEMANTIC_REFRESH_SECONDS one query reads the
 highest revision and the row count, and only rows written since are loaded
 (all of them again only when rows were deleted).
+
+numpy and the neighbours' matrix are imported when the first vectors are
+loaded, not with this module: the indexer and the `flask` commands import it
+on every deployment, and one that installed requirements.txt alone (SEARCH_SEMANTIC
+off) has no numpy.
 """
 import logging
 import math
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import delete, exists, func, select
 
@@ -30,8 +35,12 @@ from app.models import Thread, ThreadVector
 from app.search import ThreadDocument
 
 from .encoder import MODEL_NAME, Encoder, text_digest, thread_text
-from .neighbours import Neighbours
 from .switch import enabled, follow_outbox  # noqa: F401  (store.enabled() for the indexer and the CLI)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .neighbours import Neighbours
 
 log = logging.getLogger("peerdesk.search.semantic")
 
@@ -45,6 +54,8 @@ class SemanticExtension:
     """The process's encoder and its copy of the vectors, created on first use."""
 
     def __init__(self, app):
+        from .neighbours import Neighbours
+
         self.encoder = Encoder(threads=app.config.get("SEARCH_SEMANTIC_THREADS", 1))
         self.neighbours = Neighbours()
         self.refresh_seconds = app.config.get("SEARCH_SEMANTIC_REFRESH_SECONDS", 1.0)
@@ -57,7 +68,7 @@ class SemanticExtension:
         """Look at the table again on the next lookup (this process just wrote it)."""
         self._checked_at = -math.inf
 
-    def current(self) -> Neighbours:
+    def current(self) -> "Neighbours":
         """The vectors, brought up to date with the table when the last look is old enough."""
         if time.monotonic() - self._checked_at < self.refresh_seconds:
             return self.neighbours
@@ -88,7 +99,9 @@ class SemanticExtension:
         self._known, self._revision = known, latest
 
 
-def _matrix(rows) -> np.ndarray:
+def _matrix(rows) -> "np.ndarray":
+    import numpy as np
+
     if not rows:
         return np.empty((0, 0), dtype=np.float32)
     return np.frombuffer(b"".join(row.vector for row in rows), dtype="<f4").reshape(len(rows), -1)
