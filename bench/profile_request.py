@@ -1,7 +1,7 @@
 """Profile Peerdesk requests in-process with cProfile, to explain a slow benchmark row.
 
     .venv/bin/python bench/profile_request.py /threads/%d [--ids 1-20000] [--requests 200]
-        [--database-url sqlite:////tmp/peerdesk-bench/forum.db] [--sort tottime] [--member]
+        [--database-url sqlite:////tmp/peerdesk-bench/forum.db] [--sort tottime] [--member] [--callers ctx.py:52]
 
 Uses the database forum_bench.py left behind (SQLite) and the production
 config, so the profile shows the same code path gunicorn serves; only the
@@ -28,6 +28,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=f"sqlite:///{WORK_DIR / 'forum.db'}")
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--callers", help="also show who calls the functions matching this, e.g. ctx.py:52")
     parser.add_argument("--member", action="store_true", help="signed in as forum_bench's member")
     return parser.parse_args(argv)
 
@@ -58,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     profiler.disable()
     elapsed = time.perf_counter() - started
     print(f"{args.requests} requests in {elapsed:.2f}s under cProfile: {elapsed / args.requests * 1000:.1f} ms each")
-    pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+    stats = pstats.Stats(profiler).strip_dirs().sort_stats(args.sort)
+    stats.print_stats(args.top)
+    if args.callers:
+        stats.print_callers(args.callers)
     return 0
 
 

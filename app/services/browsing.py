@@ -12,11 +12,6 @@ from app.models import Answer, Category, Thread, ThreadStatus, User, Visibility,
 from app.services import thread_reading
 from app.services.errors import NotFound, ValidationFailed
 
-SORTS = {
-    "newest": (Thread.created_at.desc(), Thread.id.desc()),
-    "active": (Thread.last_activity_at.desc(), Thread.id.desc()),
-    "votes": (Thread.score.desc(), Thread.id.desc()),
-}
 STATUSES = tuple(status.value for status in ThreadStatus)
 MAX_PAGE = 1_000_000
 #: Lists count matching threads up to here and then say "more than": counting every row would make
@@ -100,7 +95,7 @@ def validate_filter(category=None, tag=None, status=None, sort=None, page=None, 
     numbers, errors = paging_problems(page, per_page, default_per_page)
     if status and status not in STATUSES:
         errors["status"] = _("Unknown status.")
-    if sort and sort not in SORTS:
+    if sort and sort not in thread_reading.LIST_ORDERS:
         errors["sort"] = _("Unknown sort order.")
     if errors:
         raise ValidationFailed(_("Invalid list parameters."), errors)
@@ -111,8 +106,8 @@ def validate_filter(category=None, tag=None, status=None, sort=None, page=None, 
 
 def list_threads(flt: ThreadFilter) -> Page:
     """One page of visible threads as read-only records (`thread_reading`), newest activity first by default."""
-    count, rows = thread_reading.list_statements(SORTS[flt.sort], bool(flt.category), bool(flt.status),
-                                                 bool(flt.tag), COUNT_LIMIT)
+    count, rows = thread_reading.list_statements(flt.sort, bool(flt.category), bool(flt.status), bool(flt.tag),
+                                                 COUNT_LIMIT)
     values = {"category": flt.category, "status": flt.status, "tag": flt.tag, "limit": flt.per_page,
               "offset": (flt.page - 1) * flt.per_page}
     connection = db.session.connection()

@@ -1,5 +1,9 @@
 """The JSON API v1, as a client program sees it."""
 import pytest
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models import Thread
 
 
 @pytest.fixture()
@@ -143,6 +147,24 @@ def test_list_filters_sorts_and_pages(world, api, make):
         response = api.call("GET", f"/api/v1/threads?{bad}")
         assert response.status_code == 400, bad
     assert api.call("GET", "/api/v1/threads?per_page=5000").get_json()["per_page"] == 100
+
+
+def test_every_filter_together_and_the_vote_order(world, app, api, make):
+    """Each combination of filters is a statement of its own (thread_reading.list_statements): the fullest one."""
+    wanted = make.thread(world["asker"], title="Printer drops Wi-Fi after sleep", tags=("wifi", "p200"))
+    liked = make.thread(world["asker"], title="Printer drops Wi-Fi at night", tags=("wifi",))
+    other_category = make.thread(world["asker"], title="Scanner drops Wi-Fi too", category="billing", tags=("wifi",))
+    other_tag = make.thread(world["asker"], title="Printer jams on thick paper", tags=("p200",))
+    make.thread(world["asker"], title="Printer drops Wi-Fi when printing", tags=("wifi",))  # unanswered
+    for thread_id in (wanted, liked, other_category, other_tag):
+        make.answer(world["helper"], thread_id)
+    with app.app_context():
+        db.session.execute(update(Thread).where(Thread.id == liked).values(score=3))
+        db.session.commit()
+    listing = api.call("GET", "/api/v1/threads?category=printers&tag=WIFI&status=answered&sort=votes").get_json()
+    assert [item["id"] for item in listing["items"]] == [liked, wanted]
+    assert listing["items"][1]["tags"] == ["p200", "wifi"]
+    assert api.call("GET", "/api/v1/threads?category=printers&tag=wifi&status=resolved").get_json()["items"] == []
 
 
 def test_categories_and_missing_things(world, api):
