@@ -373,8 +373,8 @@ def scale(args) -> None:
         "# Deployment scaling: mixed workload through nginx",
         "",
         f"- {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores shared by wrk, nginx, "
-        f"PostgreSQL, Redis, the servers and other people's work; load average {os.getloadavg()[0]:.1f} at the end "
-        "(the machine's other tenants ran test suites and benchmarks throughout)",
+        f"PostgreSQL, Redis, the servers and whatever else runs; load average {os.getloadavg()[0]:.1f} at the end, "
+        "which counts this benchmark's own processes (the column \"other load\" measures everyone else's)",
         f"- PostgreSQL: {facts['threads']:,} threads, {facts['answers']:,} answers, {facts['users']:,} users "
         f"({facts['seed']}; search documents built in SQL in {facts['reindex_seconds']:.0f} s); search backend postgres",
         f"- deploy/local.py: N × gunicorn (1 worker, gthread, 100 threads) behind nginx (route-cookie hashing), "
