@@ -219,12 +219,16 @@ _FIELDS: dict[tuple, Markup] = {}
 
 
 def url_with(**changes) -> str:
-    """The current page's URL with some query arguments changed (pagination, filters)."""
+    """The current page's URL with some query arguments changed (pagination, filters).
+
+    The arguments go in by name order: `cached_url_for` keeps the first URL built for a set of
+    arguments, so in the request's order a page would print whichever order an earlier page used.
+    """
     args = request.args.to_dict()
     args.update({key: value for key, value in changes.items() if value is not None})
     for key in [key for key, value in changes.items() if value is None]:
         args.pop(key, None)
-    return cached_url_for(request.endpoint, **(request.view_args or {}), **args)
+    return cached_url_for(request.endpoint, **(request.view_args or {}), **dict(sorted(args.items())))
 
 
 def register(app: Flask) -> None:
