@@ -1,4 +1,4 @@
-"""The thread page's read path in SQLAlchemy Core: plain rows instead of ORM entities.
+"""The read path of thread pages and thread lists in SQLAlchemy Core: plain rows instead of ORM entities.
 
 A cold thread page (a visitor from a search engine, the page cache not yet
 holding it) spent about a third of its time building ORM objects for one
@@ -7,7 +7,10 @@ loaders. The page only reads columns, so this module selects exactly the
 columns it shows and hands out small read-only records with the same
 attribute names as the models (`thread.category.slug`, `answer.author.username`,
 `answer.is_staff`), so templates, serializers and `app.policy` read them as
-they read the models. Writes never see these records.
+they read the models. Writes never see these records. A list page that
+missed the page cache (any page after the first, and the first after every
+new post) built twenty threads with their categories, authors and tags the
+same way: 9.4-11 ms of CPU, 6.5-7 ms as records.
 """
 from functools import lru_cache
 
