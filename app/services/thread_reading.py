@@ -69,16 +69,32 @@ def _split(row, prefix: str, names) -> dict:
     return {name: row[f"{prefix}{name}"] for name in names}
 
 
+def _tag_names():
+    """The thread's tag names as one column, space-separated (a tag name holds no space: posting.TAG_PATTERN).
+
+    A correlated subquery in the thread's own statement rather than a statement of its own: one
+    round trip less for every cold thread page, API thread and list page (on PostgreSQL a round
+    trip is a tenth of the API thread's time).
+    """
+    return (select(func.aggregate_strings(_TAGS.c.name, " "))
+            .select_from(thread_tags.join(_TAGS, _TAGS.c.id == thread_tags.c.tag_id))
+            .where(thread_tags.c.thread_id == _THREADS.c.id)
+            .scalar_subquery().label("tag_names"))
+
+
+def _tags(names: str | None) -> list[Record]:
+    """Tag records in name order: code points, the same on every database (their collations differ)."""
+    return [Record({"name": name}) for name in sorted(names.split(" "))] if names else []
+
+
 # Built once: each request only binds values to statements whose SQL is already compiled and cached.
 _THREAD_BY_ID = (
     select(*_labelled(_THREADS, _THREAD_COLUMNS, "t_"), _CATEGORIES.c.slug.label("c_slug"),
-           _CATEGORIES.c.name.label("c_name"), *_labelled(_USERS, _AUTHOR_COLUMNS, "u_"))
+           _CATEGORIES.c.name.label("c_name"), *_labelled(_USERS, _AUTHOR_COLUMNS, "u_"), _tag_names())
     .join(_CATEGORIES, _CATEGORIES.c.id == _THREADS.c.category_id)
     .join(_USERS, _USERS.c.id == _THREADS.c.author_id)
     .where(_THREADS.c.id == bindparam("thread_id"))
 )
-_TAGS_OF_THREAD = (select(_TAGS.c.id, _TAGS.c.name).join(thread_tags, thread_tags.c.tag_id == _TAGS.c.id)
-                   .where(thread_tags.c.thread_id == bindparam("thread_id")).order_by(_TAGS.c.name))
 
 
 def _answers_where(condition):
@@ -99,15 +115,14 @@ _VISIBLE_AND_OWN_ANSWERS = _answers_where(_VISIBLE | (
 
 def thread_record(thread_id: int, viewer=None) -> Record:
     """The thread with its category, author and tags, or NotFound when the viewer may not see it."""
-    connection = db.session.connection()
-    row = connection.execute(_THREAD_BY_ID, {"thread_id": thread_id}).mappings().first()
+    row = db.session.connection().execute(_THREAD_BY_ID, {"thread_id": thread_id}).mappings().first()
     if row is None:
         raise NotFound(_("This question does not exist or was removed."))
     thread = ThreadRecord(_split(row, "t_", _THREAD_COLUMNS))
     policy.can_see_thread(viewer, thread).enforce()
     thread.category = Record({"id": thread.category_id, "slug": row["c_slug"], "name": row["c_name"]})
     thread.author = AuthorRecord(_split(row, "u_", _AUTHOR_COLUMNS))
-    thread.tags = [Record(tag) for tag in connection.execute(_TAGS_OF_THREAD, {"thread_id": thread_id}).mappings()]
+    thread.tags = _tags(row["tag_names"])
     return thread
 
 
@@ -137,10 +152,6 @@ LIST_ORDERS = {
 }
 #: A list row shows no bodies: the thread page's columns without them.
 _LIST_COLUMNS = tuple(name for name in _THREAD_COLUMNS if name != "body_html")
-_TAGS_OF_THREADS = (select(thread_tags.c.thread_id, _TAGS.c.id, _TAGS.c.name)
-                    .join(thread_tags, thread_tags.c.tag_id == _TAGS.c.id)
-                    .where(thread_tags.c.thread_id.in_(bindparam("thread_ids", expanding=True)))
-                    .order_by(_TAGS.c.name))
 
 
 @lru_cache(maxsize=None)
@@ -167,7 +178,7 @@ def list_statements(sort: str, by_category: bool, by_status: bool, by_tag: bool,
     page_ids = (select(_THREADS.c.id).where(*conditions).order_by(*order)
                 .limit(bindparam("limit")).offset(bindparam("offset")))
     rows = (select(*_labelled(_THREADS, _LIST_COLUMNS, "t_"), _CATEGORIES.c.slug.label("c_slug"),
-                   _CATEGORIES.c.name.label("c_name"), *_labelled(_USERS, _AUTHOR_COLUMNS, "u_"))
+                   _CATEGORIES.c.name.label("c_name"), *_labelled(_USERS, _AUTHOR_COLUMNS, "u_"), _tag_names())
             .join(_CATEGORIES, _CATEGORIES.c.id == _THREADS.c.category_id)
             .join(_USERS, _USERS.c.id == _THREADS.c.author_id)
             .where(_THREADS.c.id.in_(page_ids.scalar_subquery()))
@@ -176,17 +187,12 @@ def list_statements(sort: str, by_category: bool, by_status: bool, by_tag: bool,
 
 
 def thread_list_records(rows) -> list[ThreadRecord]:
-    """List rows (from `list_statements`) as records with category, author and tags, tags in one query."""
+    """List rows (from `list_statements`) as records with their category, author and tags."""
     threads = []
     for row in rows:
         thread = ThreadRecord(_split(row, "t_", _LIST_COLUMNS))
         thread.category = Record({"id": thread.category_id, "slug": row["c_slug"], "name": row["c_name"]})
         thread.author = AuthorRecord(_split(row, "u_", _AUTHOR_COLUMNS))
-        thread.tags = []
+        thread.tags = _tags(row["tag_names"])
         threads.append(thread)
-    if threads:
-        by_id = {thread.id: thread for thread in threads}
-        tags = db.session.connection().execute(_TAGS_OF_THREADS, {"thread_ids": list(by_id)})
-        for thread_id, tag_id, name in tags:
-            by_id[thread_id].tags.append(Record({"id": tag_id, "name": name}))
     return threads
