@@ -5,6 +5,7 @@ page's render close to "concatenate strings" when most of what it shows
 (relative times, URLs, author names with their standing) repeats between pages.
 """
 from datetime import datetime, timedelta
+from urllib.parse import quote_plus
 
 from babel.dates import format_timedelta as babel_format_timedelta
 from flask import Flask, current_app, has_request_context, request, url_for
@@ -112,6 +113,10 @@ def cached_url_for(endpoint: str, **values) -> str:
             if pattern is None:
                 pattern = _ID_PATTERNS[key] = url_for(endpoint, **{name: _PLACEHOLDER_ID})
             return pattern.replace(_PLACEHOLDER, str(value))
+        if type(value) is str:
+            prefix = _query_prefix(root, endpoint, name)
+            if prefix:
+                return prefix + quote_plus(value, safe=_QUERY_SAFE)
     try:
         key = (root, endpoint, *sorted(values.items()))
         hash(key)
@@ -123,6 +128,24 @@ def cached_url_for(endpoint: str, **values) -> str:
     return path
 
 
+def _query_prefix(root: str, endpoint: str, name: str) -> str:
+    """The URL up to the value when `name` is the endpoint's only query argument ("/auth/login?next="), else "".
+
+    The login and language links carry the page they came from (`next`): memoised whole, every page
+    would add two entries, and a memo of a visitor's worth of pages starts over every few seconds.
+    """
+    key = (root, endpoint, name)
+    prefix = _QUERY_PREFIXES.get(key)
+    if prefix is None:
+        built, ending = url_for(endpoint, **{name: _PLACEHOLDER_TEXT}), f"?{name}={_PLACEHOLDER_TEXT}"
+        prefix = _QUERY_PREFIXES[key] = built[:-len(_PLACEHOLDER_TEXT)] if built.endswith(ending) else ""
+    return prefix
+
+
+#: What Werkzeug leaves unescaped in a query value when it builds a URL (werkzeug.urls._urlencode).
+_QUERY_SAFE = "!$'()*,/:;?@"
+_PLACEHOLDER_TEXT = "peerdesk-placeholder-text"
+_QUERY_PREFIXES: dict[tuple, str] = {}
 #: An id no static part of a URL contains, within the converters' range (app.converters).
 _PLACEHOLDER_ID = 2_147_383_647
 _PLACEHOLDER = str(_PLACEHOLDER_ID)

@@ -22,7 +22,7 @@ from werkzeug.http import parse_accept_header
 
 from app import clock
 from app.pagecache import rules
-from app.pagecache.stores import Entry
+from app.pagecache.stores import Entry, shared_headers
 
 #: Set in the WSGI environ by the app when this response must not be stored.
 REFUSE_KEY = "peerdesk.pagecache.refuse"
@@ -107,7 +107,8 @@ class PageCacheMiddleware:
                 app_iter.close()
         if self._storable(environ, captured):
             try:
-                headers = [(name, value) for name, value in captured["headers"] if name.lower() != "content-length"]
+                headers = shared_headers((name, value) for name, value in captured["headers"]
+                                         if name.lower() != "content-length")
                 self.cache.store(key, Entry(generations, clock.now().timestamp() + self.ttl, captured["status"],
                                             headers, gzip.compress(body, GZIP_LEVEL, mtime=0), "gzip"), self.ttl)
                 self.cache.count("stores")
@@ -133,11 +134,11 @@ class PageCacheMiddleware:
 def _as_accepted(entry: Entry, environ) -> tuple[list[tuple[str, str]], bytes]:
     """The stored page as this client takes it: the stored gzip bytes when it accepts gzip, else inflated."""
     if entry.encoding != "gzip":  # stored before pages were compressed (Redis outlives a deploy)
-        return entry.headers, entry.body
+        return list(entry.headers), entry.body
     if parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"), Accept)["gzip"]:
-        body, headers = entry.body, entry.headers + [("Content-Encoding", "gzip")]
+        body, headers = entry.body, [*entry.headers, ("Content-Encoding", "gzip")]
     else:
-        body, headers = gzip.decompress(entry.body), entry.headers
+        body, headers = gzip.decompress(entry.body), list(entry.headers)
     return headers + [("Content-Length", str(len(body)))], body
 
 

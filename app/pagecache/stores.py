@@ -16,7 +16,31 @@ from app.pagecache.generations import FileGenerations
 log = logging.getLogger("peerdesk.pagecache")
 
 
-@dataclass(frozen=True)
+#: What a stored page costs this process beyond its body, measured with tracemalloc
+#: (tests/unit/test_page_cache_entry.py): the entry, its key and generations, the LRU's link to it.
+ENTRY_OVERHEAD = 512
+#: Distinct header lists kept for sharing; pages of one app carry a handful (same CSP, same Vary, …).
+_SHARED_HEADER_LISTS = 64
+_shared_headers: dict[tuple, tuple] = {}
+
+
+def shared_headers(headers) -> tuple[tuple[str, str], ...]:
+    """The one copy of this header list that every entry carrying it points to.
+
+    Every thread page's headers are the same seven strings (a 190-character Content-Security-Policy
+    among them), made afresh by each response: kept per entry they cost about 1.5 kB, a third of a
+    compressed page, which the byte budget did not count.
+    """
+    headers = tuple((str(name), str(value)) for name, value in headers)
+    shared = _shared_headers.get(headers)
+    if shared is None:
+        if len(_shared_headers) >= _SHARED_HEADER_LISTS:
+            return headers
+        shared = _shared_headers.setdefault(headers, headers)
+    return shared
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """A stored page. `body` is gzip-compressed when `encoding` is "gzip" (every page stored since
     compression came), so the same memory holds about four times as many pages and a browser that
@@ -25,13 +49,16 @@ class Entry:
     generations: tuple[int, ...]
     expires_at: float
     status: str
-    headers: list[tuple[str, str]]
+    headers: tuple[tuple[str, str], ...]
     body: bytes
     encoding: str = ""
 
     @property
     def size(self) -> int:
-        return len(self.body) + sum(len(name) + len(value) for name, value in self.headers) + 64
+        """Bytes this entry holds in a process; headers count only when no other entry shares them."""
+        unshared = 0 if _shared_headers.get(self.headers) is self.headers else \
+            sum(len(name) + len(value) + 150 for name, value in self.headers)
+        return len(self.body) + ENTRY_OVERHEAD + unshared
 
     def dumps(self) -> bytes:
         header = json.dumps([list(self.generations), self.expires_at, self.status, self.headers, self.encoding])
@@ -41,7 +68,7 @@ class Entry:
     def loads(cls, raw: bytes) -> "Entry":
         header, _newline, body = raw.partition(b"\n")
         generations, expires_at, status, headers, *encoding = json.loads(header)
-        return cls(tuple(generations), expires_at, status, [tuple(pair) for pair in headers], body, *encoding)
+        return cls(tuple(generations), expires_at, status, shared_headers(headers), body, *encoding)
 
 
 class Counters:

@@ -153,6 +153,14 @@ def test_pages_are_stored_compressed_and_sent_compressed_to_who_accepts_it(forum
     assert cached_app.extensions["pagecache"].stats()["bytes"] < len(plain.data)
 
 
+
+def test_stored_pages_share_one_copy_of_their_headers(forum, visitor, cached_app, make):
+    other = make.thread(forum.users["bob"], title="Scanner skips every second page")
+    for thread_id in (forum.thread_id, other):
+        assert visitor.get(f"/threads/{thread_id}").headers["X-Page-Cache"] == "miss"
+    first, second = cached_app.extensions["pagecache"]._entries.values()
+    assert first.headers is second.headers and ("Vary", "Cookie, Accept-Encoding") in first.headers
+
 def test_a_page_stored_before_compression_is_served_as_stored():
     from app.pagecache.middleware import _as_accepted
     from app.pagecache.stores import Entry

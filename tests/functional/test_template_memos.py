@@ -35,7 +35,10 @@ def test_url_for_memo_matches_url_for(app):
                                  ("forum.vote_answer", {"answer_id": 42}), ("forum.index", {"page": 3}),
                                  ("forum.index", {"tag": "printer"}), ("forum.profile", {"username": "ünï code"}),
                                  ("forum.thread", {"thread_id": 9, "_anchor": "answer-4"}),
-                                 ("auth.login", {"next": "/threads/5?x=1&y=2"}), ("static", {"filename": "css/a.css"})]:
+                                 ("auth.login", {"next": "/threads/5?x=1&y=2"}), ("static", {"filename": "css/a.css"}),
+                                 *[(endpoint, {"next": text}) for endpoint in ("auth.login", "auth.set_language")
+                                   for text in ("", "/threads/5?q=a b+c&d=ä#top", "!$'()*,/:;?@%~[]{}\\\"<>", "\u2028")],
+                                 ("forum.index", {"tag": "wi-fi & 5 GHz"}), ("forum.profile", {"username": "next"})]:
             assert cached_url_for(endpoint, **values) == url_for(endpoint, **values)
             assert cached_url_for(endpoint, **values) == url_for(endpoint, **values)  # the memoised answer too
 
