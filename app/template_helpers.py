@@ -90,6 +90,19 @@ def moment(value: datetime | None) -> Markup:
     return Markup('\n  <time datetime="%s">%s</time>') % (value.isoformat() if value else "", time_ago(value))
 
 
+def csrf_token() -> str:
+    """Flask-WTF's CSRF token for this request, read where `generate_csrf` keeps it once it has made it.
+
+    A member's thread page prints it a dozen times (voting, flagging, accepting, the answer form);
+    `generate_csrf` reads two settings through the app proxy on every call to find what it made.
+    """
+    context = _cv_app.get(None)
+    if context is not None:
+        token = context.g.__dict__.get(context.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        if token is not None:
+            return token
+    return generate_csrf()
+
 def cached_url_for(endpoint: str, **values) -> str:
     """`url_for` for templates, memoised per (script root, endpoint, arguments).
 
@@ -190,7 +203,7 @@ def cached_vote_widget(score: int, my_vote: int, action: str | None, can_vote: b
             score, my_vote, _ACTION_PLACEHOLDER if can_vote else None, can_vote, up_label, down_label,
             _TOKEN_PLACEHOLDER)))
     if can_vote:
-        html = html.replace(_ACTION_PLACEHOLDER, escape(action)).replace(_TOKEN_PLACEHOLDER, escape(generate_csrf()))
+        html = html.replace(_ACTION_PLACEHOLDER, escape(action)).replace(_TOKEN_PLACEHOLDER, escape(csrf_token()))
     return Markup(html)
 
 
@@ -207,7 +220,7 @@ def cached_action_form(macro, action: str) -> Markup:
         html = _remember(_ACTION_FORMS, key, str(macro(_ACTION_PLACEHOLDER, _ID_PLACEHOLDER, _TOKEN_PLACEHOLDER)))
     return Markup(html.replace(_ACTION_PLACEHOLDER, escape(action))
                   .replace(_ID_PLACEHOLDER, escape(action.replace("/", "-")))
-                  .replace(_TOKEN_PLACEHOLDER, escape(generate_csrf())))
+                  .replace(_TOKEN_PLACEHOLDER, escape(csrf_token())))
 
 
 #: Stand-ins that HTML escaping leaves alone and no label, URL or token contains.
@@ -261,6 +274,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["iso"] = lambda moment: moment.isoformat() if moment else ""
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["url_for"] = cached_url_for
+    app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["moment_tag"] = moment
     app.jinja_env.globals["cached_user_link"] = cached_user_link
     app.jinja_env.globals["cached_field"] = cached_field
