@@ -11,7 +11,11 @@ is what Peerdesk's code and data add; everything above them is the floor
 any app on this stack starts from. Both columns: the production virtualenv
 (requirements.txt only, bench/harness.py builds it) and this one, whose
 test packages make python-socketio import its HTTP and WebSocket clients.
-With `--write` the table also goes to bench/results/memory-floor.md.
+With `--after-load` it also serves the forum bench's SQLite database
+(forum_bench.py leaves it behind) from 8 threads in-process, as a gunicorn
+worker would, with the page cache on and off: what serving adds, and how
+much of it is the cache's budget. With `--write` the tables also go to
+bench/results/memory-floor.md.
 """
 import argparse
 import subprocess
@@ -19,7 +23,7 @@ import sys
 import tempfile
 from datetime import datetime, timezone
 
-from harness import BENCH_DIR, REPO_ROOT, production_environment, production_python
+from harness import BENCH_DIR, REPO_ROOT, WORK_DIR, production_environment, production_python
 
 #: Each row imports everything of the rows above it too, as an app grows its dependencies.
 STEPS = (
@@ -46,6 +50,41 @@ def measure(python: str, code: str, env: dict[str, str] | None = None) -> tuple[
     return float(output[-2]), int(output[-1])
 
 
+#: 8 request threads as in a gunicorn worker, each with its own client, over visitor thread pages,
+#: list pages and the API thread: every page kind a visitor reaches, cold pages mostly.
+_SERVE = """
+import random, threading
+import wsgi
+def serve(seed):
+    client, rng = wsgi.app.test_client(), random.Random(seed)
+    for number in range(REQUESTS):
+        kind = number % 10
+        path = ("/?page=%d" % rng.randint(1, 1000) if kind == 0 else
+                "/api/v1/threads/%d" % rng.randint(1, HIGHEST) if kind == 1 else "/threads/%d" % rng.randint(1, HIGHEST))
+        assert client.get(path).status_code == 200, path
+threads = [threading.Thread(target=serve, args=(seed,)) for seed in range(8)]
+[thread.start() for thread in threads]
+[thread.join() for thread in threads]
+"""
+
+
+def after_load(python: str, database: Path, requests: int, page_cache: bool) -> tuple[float, int]:
+    """RSS after 8 threads served `requests` pages each from the forum bench's database."""
+    with tempfile.TemporaryDirectory() as scratch:
+        env = production_environment(f"sqlite:///{database}")
+        env.update(INSTANCE_PATH=scratch, PAGE_CACHE_ENABLED=str(page_cache).lower(),
+                   PAGE_CACHE_GENERATIONS_FILE=f"{scratch}/pagecache.generations")
+        highest = _highest_thread_id(database)
+        return measure(python, _SERVE.replace("REQUESTS", str(requests)).replace("HIGHEST", str(highest)), env)
+
+
+def _highest_thread_id(database: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT max(id) FROM threads").fetchone()[0]
+
+
 def rows(python: str) -> list[tuple[str, float, int]]:
     measured, imported = [], []
     for label, modules in STEPS:
@@ -62,6 +101,9 @@ def rows(python: str) -> list[tuple[str, float, int]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="also write bench/results/memory-floor.md")
+    parser.add_argument("--after-load", action="store_true",
+                        help="also serve the forum bench's SQLite database in-process, page cache on and off")
+    parser.add_argument("--requests", type=int, default=500, help="requests per thread for --after-load")
     args = parser.parse_args(argv)
     production, current = rows(production_python()), rows(sys.executable)
     table = ["| Imported | production virtualenv | this virtualenv (with the test packages) |", "|---|---:|---:|"]
@@ -69,7 +111,19 @@ def main(argv: list[str] | None = None) -> int:
               for (label, rss, modules), (_, rss_here, modules_here) in zip(production, current)]
     text = (f"# Memory before the first request\n\n- {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; "
             "each row a fresh interpreter, VmRSS after its imports\n"
-            "- command: `.venv/bin/python bench/memory_floor.py --write`\n\n" + "\n".join(table) + "\n")
+            "- command: `.venv/bin/python bench/memory_floor.py --write"
+            + (" --after-load`" if args.after_load else "`") + "\n\n" + "\n".join(table) + "\n")
+    if args.after_load:
+        database = WORK_DIR / "forum.db"
+        if not database.exists():
+            parser.error(f"{database} is missing: run bench/forum_bench.py first, it leaves its database there")
+        python = production_python()
+        loaded = [(f"Peerdesk after 8 threads served {args.requests * 8:,} visitor pages (thread pages, "
+                   f"list pages, API), page cache {'on (PAGE_CACHE_MAX_MB 8)' if cache else 'off'}",
+                   *after_load(python, database, args.requests, cache)) for cache in (True, False)]
+        text += ("\n| Served from the forum bench's SQLite database, in-process | production virtualenv |\n"
+                 "|---|---:|\n" + "".join(f"| {label} | {rss:.1f} MiB, {modules:,} modules |\n"
+                                        for label, rss, modules in loaded))
     print(text)
     if args.write:
         (BENCH_DIR / "results" / "memory-floor.md").write_text(text)
