@@ -7,7 +7,7 @@
 Seeds a fresh database, serves Peerdesk and bench/bare_flask.py with the
 same gunicorn settings, loads each endpoint with wrk and prints a Markdown
 table of medians over `--runs` runs (also written to
-bench/results/forum-<database>.md). Each run starts both servers afresh, so
+bench/results/forum-<database>.md, forum-<database>-redis-cache.md with `--page-cache-url`). Each run starts both servers afresh, so
 the page cache starts empty every time. Both servers run from a virtualenv
 with requirements.txt only, as a deployment has them (`--server-venv current`:
 from this interpreter's). Absolute numbers depend on the
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Run {number}/{args.runs} (load average {os.getloadavg()[0]:.1f})…", flush=True)
             report.runs.append(measure([base, *pages, base], server_environment(database_url, args), args, python))
     text = report.markdown()
-    output = RESULTS_DIR / f"forum-{args.database}.md"
+    output = RESULTS_DIR / f"forum-{args.database}{'-redis-cache' if args.page_cache_url else ''}.md"
     output.write_text(text)
     print(f"\n{text}\nWritten to {output.relative_to(REPO_ROOT)}")
     if args.list_scale:

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from datetime import datetime, timezone
+from pathlib import Path
 
 from harness import BENCH_DIR, REPO_ROOT, WORK_DIR, production_environment, production_python
 
