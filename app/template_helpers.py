@@ -103,6 +103,7 @@ def csrf_token() -> str:
             return token
     return generate_csrf()
 
+
 def cached_url_for(endpoint: str, **values) -> str:
     """`url_for` for templates, memoised per (script root, endpoint, arguments).
 
@@ -159,6 +160,7 @@ def _query_prefix(root: str, endpoint: str, name: str) -> str:
 _QUERY_SAFE = "!$'()*,/:;?@"
 _PLACEHOLDER_TEXT = "peerdesk-placeholder-text"
 _QUERY_PREFIXES: dict[tuple, str] = {}
+
 #: An id no static part of a URL contains, within the converters' range (app.converters).
 _PLACEHOLDER_ID = 2_147_383_647
 _PLACEHOLDER = str(_PLACEHOLDER_ID)

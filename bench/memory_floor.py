@@ -60,8 +60,9 @@ def serve(seed):
     client, rng = wsgi.app.test_client(), random.Random(seed)
     for number in range(REQUESTS):
         kind = number % 10
+        thread_id = rng.randint(1, HIGHEST)
         path = ("/?page=%d" % rng.randint(1, 1000) if kind == 0 else
-                "/api/v1/threads/%d" % rng.randint(1, HIGHEST) if kind == 1 else "/threads/%d" % rng.randint(1, HIGHEST))
+                "/api/v1/threads/%d" % thread_id if kind == 1 else "/threads/%d" % thread_id)
         assert client.get(path).status_code == 200, path
 threads = [threading.Thread(target=serve, args=(seed,)) for seed in range(8)]
 [thread.start() for thread in threads]
