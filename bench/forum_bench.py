@@ -7,8 +7,9 @@
 Seeds a fresh database, serves Peerdesk and bench/bare_flask.py with the
 same gunicorn settings, loads each endpoint with wrk and prints a Markdown
 table of medians over `--runs` runs (also written to
-bench/results/forum-<database>.md, forum-<database>-redis-cache.md with `--page-cache-url`). Each run starts both servers afresh, so
-the page cache starts empty every time. Both servers run from a virtualenv
+bench/results/forum-<database>.md; forum-<database>-redis-cache.md with
+`--page-cache-url`). Each run starts both servers afresh, so the page cache
+starts empty every time. Both servers run from a virtualenv
 with requirements.txt only, as a deployment has them (`--server-venv current`:
 from this interpreter's). Absolute numbers depend on the
 machine; the ratio to bare Flask, measured in the same run, much less.

@@ -107,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also serve the forum bench's SQLite database in-process, page cache on and off")
     parser.add_argument("--requests", type=int, default=500, help="requests per thread for --after-load")
     args = parser.parse_args(argv)
+    database = WORK_DIR / "forum.db"
+    if args.after_load and not database.exists():
+        parser.error(f"{database} is missing: run bench/forum_bench.py first, it leaves its database there")
     production, current = rows(production_python()), rows(sys.executable)
     table = ["| Imported | production virtualenv | this virtualenv (with the test packages) |", "|---|---:|---:|"]
     table += [f"| {label} | {rss:.1f} MiB, {modules:,} modules | {rss_here:.1f} MiB, {modules_here:,} modules |"
@@ -116,9 +119,6 @@ def main(argv: list[str] | None = None) -> int:
             "- command: `.venv/bin/python bench/memory_floor.py --write"
             + (" --after-load`" if args.after_load else "`") + "\n\n" + "\n".join(table) + "\n")
     if args.after_load:
-        database = WORK_DIR / "forum.db"
-        if not database.exists():
-            parser.error(f"{database} is missing: run bench/forum_bench.py first, it leaves its database there")
         python = production_python()
         loaded = [(f"Peerdesk after 8 threads served {args.requests * 8:,} visitor pages (thread pages, "
                    f"list pages, API), page cache {'on (PAGE_CACHE_MAX_MB 8)' if cache else 'off'}",
